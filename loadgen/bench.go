@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/pki"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/results"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/runner"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
+)
+
+// benchFlags are the flags of run and matrix.
+type benchFlags struct {
+	fs          *flag.FlagSet
+	concurrency int
+	count       int
+	warmup      time.Duration
+	duration    time.Duration
+	timeout     time.Duration
+	payload     string
+	results     string
+	profiles    string
+	profile     bool
+	certs       string
+	ca          string
+	cert        string
+	key         string
+}
+
+func newBenchFlags(name string, stderr io.Writer, count int) *benchFlags {
+	f := &benchFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(stderr)
+	fs.IntVar(&f.concurrency, "concurrency", 4, "callers in the closed loop, each making one call "+
+		"after another")
+	fs.IntVar(&f.count, "count", count, "repetitions of each scenario, interleaved across "+
+		"scenarios;\nbenchstat needs 6 for a 95% confidence interval")
+	fs.DurationVar(&f.warmup, "warmup", 500*time.Millisecond, "unrecorded calls before each "+
+		"measurement (0 for none)")
+	fs.DurationVar(&f.duration, "duration", 2*time.Second, "how long each measurement starts "+
+		"calls")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "per-call timeout, dial and handshake "+
+		"included")
+	fs.StringVar(&f.payload, "payload", "1KiB", "request size, echoed back: a number of bytes "+
+		"or with B, KiB or MiB")
+	fs.StringVar(&f.results, "results", "results", "directory under which each run writes "+
+		"a new directory")
+	fs.StringVar(&f.profiles, "profiles", "profiles", "directory under which each run writes "+
+		"its CPU profiles")
+	fs.BoolVar(&f.profile, "profile", true, "take CPU profiles of client and server during "+
+		"each measurement")
+	fs.StringVar(&f.certs, "certs", "", "directory written by 'loadgen certs' to use instead "+
+		"of a fresh test PKI")
+	fs.StringVar(&f.ca, "ca", "", "with -target: PEM CA bundle that verifies the server")
+	fs.StringVar(&f.cert, "cert", "", "with -target: PEM client certificate chain, for mtls")
+	fs.StringVar(&f.key, "key", "", "with -target: PEM private key of -cert")
+	return f
+}
+
+// options checks the shared flags' values.
+func (f *benchFlags) options() (runner.Options, error) {
+	o := runner.Options{Concurrency: f.concurrency, Warmup: f.warmup, Duration: f.duration,
+		Timeout: f.timeout, Profile: f.profile}
+	name := f.fs.Name()
+	switch {
+	case f.concurrency < 1 || f.concurrency > 10000:
+		return o, usagef("%s: -concurrency %d: want 1 to 10000", name, f.concurrency)
+	case f.count < 1:
+		return o, usagef("%s: -count %d: want at least 1", name, f.count)
+	case f.warmup < 0:
+		return o, usagef("%s: -warmup %v: want 0 or more", name, f.warmup)
+	case f.duration <= 0:
+		return o, usagef("%s: -duration %v: want more than 0", name, f.duration)
+	case f.timeout <= 0:
+		return o, usagef("%s: -timeout %v: want more than 0", name, f.timeout)
+	}
+	n, err := parseSize(f.payload)
+	if err != nil {
+		return o, usagef("%s: -payload: %v", name, err)
+	}
+	o.Payload = n
+	return o, nil
+}
+
+// parseSize reads a byte count such as 512, 64B, 1KiB or 1MiB.
+func parseSize(s string) (int, error) {
+	mult := 1
+	num := s
+	for _, u := range []struct {
+		suffix string
+		mult   int
+	}{{"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			num, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || n*mult > 64<<20 {
+		return 0, fmt.Errorf("%q: want a size from 0 to 64MiB, such as 64B, 1KiB or 1MiB", s)
+	}
+	return n * mult, nil
+}
+
+// servers are the echo servers a run loads, one per transport.
+type servers struct {
+	endpoints map[tlsconf.Transport]runner.Endpoint
+	cred      runner.Credentials
+	children  []*runner.Child
+	tmp       string
+}
+
+// startServers starts a child echo server for each transport, with the
+// certificates in -certs or a fresh test PKI in a private temporary
+// directory.
+func startServers(f *benchFlags, trs []tlsconf.Transport, stderr io.Writer) (*servers, error) {
+	s := &servers{endpoints: map[tlsconf.Transport]runner.Endpoint{}}
+	dir := f.certs
+	if dir == "" {
+		set, err := pki.Generate(pki.ECDSAP256)
+		if err != nil {
+			return nil, err
+		}
+		if s.tmp, err = os.MkdirTemp("", "loadgen-pki-"); err != nil {
+			return nil, err
+		}
+		dir = s.tmp
+		if err := set.WriteDir(dir); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	cred, err := clientCreds(pki.ClientPaths(dir))
+	if err != nil {
+		s.close()
+		return nil, usageError{fmt.Errorf("-certs: %w", err)}
+	}
+	s.cred = cred
+	exe, err := os.Executable()
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("finding this program to start the server: %w", err)
+	}
+	for _, tr := range trs {
+		argv := []string{exe, "serve", "-parent", "-transport", string(tr)}
+		if tr.Secure() {
+			argv = append(argv, "-certs", dir)
+		}
+		c, err := runner.Spawn(argv, stderr)
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("%s server: %w", tr, err)
+		}
+		s.children = append(s.children, c)
+		s.endpoints[tr] = c.Endpoint
+	}
+	return s, nil
+}
+
+func (s *servers) close() {
+	for _, c := range s.children {
+		c.Close()
+	}
+	if s.tmp != "" {
+		os.RemoveAll(s.tmp)
+	}
+}
+
+// measure runs every scenario count times, interleaved, writing results
+// as it goes, and ends with a table and the comparison.
+func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.Scenario,
+	srv *servers, target string, args []string, stdout, stderr io.Writer) error {
+	h := header(f, o, target, args)
+	w, err := createRun(f, h)
+	if err != nil {
+		return err
+	}
+	total := len(scs) * f.count
+	per := o.Warmup + o.Duration
+	fmt.Fprintf(stderr, "run %s: %d scenarios × %d repetitions, about %v of measurement\n",
+		h.RunID, len(scs), f.count, (time.Duration(total) * per).Round(time.Second))
+	start := time.Now()
+	step := 0
+	for rep := 1; rep <= f.count; rep++ {
+		for _, sc := range scs {
+			if ctx.Err() != nil {
+				w.Finish(results.Interrupted, "interrupted before "+sc.Name())
+				return errInterrupted
+			}
+			step++
+			s, err := runner.Run(ctx, sc, srv.endpoints[sc.Transport], srv.cred, o)
+			if err != nil && ctx.Err() != nil {
+				w.Finish(results.Interrupted, "interrupted during "+sc.Name())
+				return errInterrupted
+			}
+			if err != nil {
+				w.Finish(results.Failed, err.Error())
+				return fmt.Errorf("%s: %w (results so far in %s)", sc.Name(), err, w.Dir)
+			}
+			s.Rep = rep
+			if err := w.Add(s); err != nil {
+				return err
+			}
+			progress(stderr, step, total, start, s)
+			if s.Interrupted {
+				w.Finish(results.Interrupted, "interrupted during "+sc.Name())
+				return errInterrupted
+			}
+		}
+	}
+	if err := w.Finish(results.Complete, ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n%s", results.Table(w.Samples()))
+	cmp, err := os.ReadFile(filepath.Join(w.Dir, "comparison.txt"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n%s\nresults:  %s\n", cmp, w.Dir)
+	if o.Profile {
+		fmt.Fprintf(stdout, "profiles: %s\n", w.ProfileDir)
+	}
+	return nil
+}
+
+func progress(stderr io.Writer, step, total int, start time.Time, s *runner.Sample) {
+	elapsed := time.Since(start)
+	left := time.Duration(float64(elapsed) / float64(step) * float64(total-step))
+	hs := s.Client
+	if s.Server != nil {
+		hs = *s.Server
+	}
+	line := fmt.Sprintf("[%3d/%d] %-42s rep %d  %7.0f calls/s  p50 %-8v p99 %-8v "+
+		"%d full %d resumed handshakes  %d errors", step, total, s.Scenario, s.Rep,
+		float64(s.Calls)/s.Elapsed.Seconds(), time.Duration(s.Latency.P50),
+		time.Duration(s.Latency.P99), hs.Full, hs.Resumed, s.Errors)
+	if step < total {
+		line += fmt.Sprintf("  (%v left)", left.Round(time.Second))
+	}
+	fmt.Fprintln(stderr, line)
+	for _, w := range s.Warnings {
+		fmt.Fprintf(stderr, "        warning: %s\n", w)
+	}
+}
+
+// createRun makes the run's directories under a new run id.
+func createRun(f *benchFlags, h results.Header) (*results.Writer, error) {
+	base := h.RunID
+	for i := 2; ; i++ {
+		w, err := results.Create(f.results, f.profiles, h)
+		if err == nil || !os.IsExist(unwrapAll(err)) || i > 100 {
+			return w, err
+		}
+		h.RunID = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+func unwrapAll(err error) error {
+	for {
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return err
+		}
+		err = u.Unwrap()
+	}
+}
+
+func header(f *benchFlags, o runner.Options, target string, args []string) results.Header {
+	return results.Header{
+		RunID:       time.Now().UTC().Format("20060102-150405"),
+		Started:     time.Now().UTC(),
+		Command:     append([]string{"loadgen", f.fs.Name()}, args...),
+		GOOS:        runtime.GOOS,
+		GOARCH:      runtime.GOARCH,
+		CPU:         cpuModel(),
+		GoVersion:   runtime.Version(),
+		GoMicro:     moduleVersion("github.com/micro/go-micro/v2"),
+		Concurrency: o.Concurrency,
+		Payload:     o.Payload,
+		Warmup:      o.Warmup,
+		Duration:    o.Duration,
+		Timeout:     o.Timeout,
+		Count:       f.count,
+		Target:      target,
+		Profile:     o.Profile,
+	}
+}
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func moduleVersion(path string) string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, d := range bi.Deps {
+		if d.Path == path {
+			return d.Version
+		}
+	}
+	return "unknown"
+}
+
+// checkReachable fails fast, with the cause, when nothing answers at
+// addr.
+func checkReachable(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, 3*time.Second)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+func transportsOf(scs []runner.Scenario) []tlsconf.Transport {
+	var out []tlsconf.Transport
+	for _, t := range tlsconf.Transports {
+		for _, sc := range scs {
+			if sc.Transport == t {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/runner"
+)
+
+func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newBenchFlags("matrix", stderr, 6)
+	matrix := f.fs.String("matrix", "core", "which scenarios: core (plaintext × pool on/off, "+
+		"tls and mtls × resume on/off × pool on/off)")
+	f.fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: loadgen [matrix] [flags]\n\n"+
+			"Runs every scenario of a matrix -count times, interleaved, against echo servers\n"+
+			"in child processes, and writes bench.txt, summary.json, a .hgrm histogram per\n"+
+			"scenario, comparison.txt and CPU profiles under a new run directory.\n\n"+
+			"Flags:\n")
+		f.fs.PrintDefaults()
+	}
+	if err := parse(f.fs, args); err != nil {
+		return err
+	}
+	o, err := f.options()
+	if err != nil {
+		return err
+	}
+	if *matrix != "core" {
+		return usagef("matrix: -matrix %q: valid: core", *matrix)
+	}
+	if f.ca != "" || f.cert != "" || f.key != "" {
+		return usagef("matrix: -ca, -cert and -key are for 'loadgen run -target'; " +
+			"use -certs DIR for the servers this command starts")
+	}
+	scs := runner.CoreMatrix()
+
+	srv, err := startServers(f, transportsOf(scs), stderr)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+	return measure(ctx, f, o, scs, srv, "", args, stdout, stderr)
+}

@@ -1,0 +1,82 @@
+package results
+
+import (
+	"bytes"
+	"strconv"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/runner"
+)
+
+// Units in bench.txt, beyond ns/op.
+const (
+	UnitP50       = "p50-ns"
+	UnitP99       = "p99-ns"
+	UnitP999      = "p99.9-ns"
+	UnitFull      = "full-handshakes/op"
+	UnitResumed   = "resumed-handshakes/op"
+	UnitErrors    = "errors/op"
+	UnitClientCPU = "client-cpu-ns/op"
+	UnitServerCPU = "server-cpu-ns/op"
+)
+
+// BenchText renders samples in Go's benchmark format: the run's
+// configuration first, then a line per completed sample. Interrupted
+// samples are left out, so the file is always fit for benchstat.
+func BenchText(h Header, samples []*runner.Sample) []byte {
+	var buf bytes.Buffer
+	w := benchfmt.NewWriter(&buf)
+	cfg := []benchfmt.Config{
+		{Key: "goos", Value: []byte(h.GOOS), File: true},
+		{Key: "goarch", Value: []byte(h.GOARCH), File: true},
+		{Key: "cpu", Value: []byte(h.CPU), File: true},
+		{Key: "go", Value: []byte(h.GoVersion), File: true},
+		{Key: "go-micro", Value: []byte(h.GoMicro), File: true},
+		{Key: "concurrency", Value: []byte(strconv.Itoa(h.Concurrency)), File: true},
+		{Key: "payload", Value: []byte(strconv.Itoa(h.Payload) + "B"), File: true},
+		{Key: "warmup", Value: []byte(h.Warmup.String()), File: true},
+		{Key: "duration", Value: []byte(h.Duration.String()), File: true},
+		{Key: "run", Value: []byte(h.RunID), File: true},
+	}
+	if h.Target != "" {
+		cfg = append(cfg, benchfmt.Config{Key: "target", Value: []byte(h.Target), File: true})
+	}
+	for _, s := range samples {
+		if s.Interrupted || s.Calls == 0 {
+			continue
+		}
+		w.Write(&benchfmt.Result{
+			Config: cfg,
+			Name:   benchfmt.Name(s.Scenario),
+			Iters:  int(s.Calls),
+			Values: values(s),
+		})
+	}
+	return buf.Bytes()
+}
+
+func values(s *runner.Sample) []benchfmt.Value {
+	per := func(n int64) float64 { return float64(n) / float64(s.Calls) }
+	v := []benchfmt.Value{
+		{Value: s.NsPerOp, Unit: "ns/op"},
+		{Value: float64(s.Latency.P50), Unit: UnitP50},
+		{Value: float64(s.Latency.P99), Unit: UnitP99},
+		{Value: float64(s.Latency.P999), Unit: UnitP999},
+	}
+	hs := s.Client
+	if s.Server != nil {
+		hs = *s.Server
+	}
+	v = append(v,
+		benchfmt.Value{Value: per(hs.Full), Unit: UnitFull},
+		benchfmt.Value{Value: per(hs.Resumed), Unit: UnitResumed},
+		benchfmt.Value{Value: per(s.Errors), Unit: UnitErrors},
+		benchfmt.Value{Value: runner.CPUPerOp(s.ClientCPU, s.Calls), Unit: UnitClientCPU},
+	)
+	if s.ServerCPU != nil {
+		v = append(v, benchfmt.Value{Value: runner.CPUPerOp(*s.ServerCPU, s.Calls),
+			Unit: UnitServerCPU})
+	}
+	return v
+}

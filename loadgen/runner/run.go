@@ -1,0 +1,220 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"runtime/pprof"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/control"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/echo"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/load"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
+)
+
+// Options are the settings every scenario of a run shares.
+type Options struct {
+	// Concurrency is the number of callers in the closed loop.
+	Concurrency int
+	// Warmup runs before each measurement and is not recorded. 0 skips
+	// it.
+	Warmup time.Duration
+	// Duration is how long each measurement starts new calls.
+	Duration time.Duration
+	// Payload is the request size in bytes; the reply is as large.
+	Payload int
+	// Timeout bounds each RPC, dial and handshake included.
+	Timeout time.Duration
+	// Profile takes CPU profiles of both ends during the measurement.
+	Profile bool
+}
+
+// Credentials are what the client trusts and presents.
+type Credentials struct {
+	// Roots verify the server's certificate.
+	Roots *x509.CertPool
+	// Cert is presented in mutual TLS scenarios only.
+	Cert *tls.Certificate
+}
+
+// Sample is what one measurement of one scenario found.
+type Sample struct {
+	Scenario string `json:"scenario"`
+	// Rep counts repetitions of the scenario from 1.
+	Rep int `json:"rep"`
+
+	Calls  int64 `json:"calls"`
+	OK     int64 `json:"ok"`
+	Errors int64 `json:"errors"`
+	// ErrorClasses counts failed calls by kind; FirstErrors gives the
+	// first message of each kind.
+	ErrorClasses map[load.Class]int64  `json:"error_classes,omitempty"`
+	FirstErrors  map[load.Class]string `json:"first_errors,omitempty"`
+
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// NsPerOp is Elapsed over Calls: wall time per call at the run's
+	// concurrency, the inverse of throughput.
+	NsPerOp float64 `json:"ns_per_op"`
+	// Latency summarises the histogram of successful calls.
+	Latency Latency `json:"latency"`
+
+	Client tlsconf.Handshakes `json:"client_handshakes"`
+	// Server is nil when the server has no control address.
+	Server *tlsconf.Handshakes `json:"server_handshakes,omitempty"`
+
+	ClientCPU control.CPU  `json:"client_cpu"`
+	ServerCPU *control.CPU `json:"server_cpu,omitempty"`
+
+	// Interrupted marks a measurement cut short: it is not a sample.
+	Interrupted bool     `json:"interrupted,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"`
+
+	Histogram     *hdrhistogram.Histogram `json:"-"`
+	ClientProfile []byte                  `json:"-"`
+	ServerProfile []byte                  `json:"-"`
+}
+
+// Latency is a latency distribution's summary, in nanoseconds.
+type Latency struct {
+	P50  int64   `json:"p50_ns"`
+	P90  int64   `json:"p90_ns"`
+	P99  int64   `json:"p99_ns"`
+	P999 int64   `json:"p99.9_ns"`
+	Max  int64   `json:"max_ns"`
+	Mean float64 `json:"mean_ns"`
+}
+
+// Summarize reads the summary from a histogram in load.Unit.
+func Summarize(h *hdrhistogram.Histogram) Latency {
+	u := int64(load.Unit)
+	return Latency{
+		P50:  h.ValueAtPercentile(50) * u,
+		P90:  h.ValueAtPercentile(90) * u,
+		P99:  h.ValueAtPercentile(99) * u,
+		P999: h.ValueAtPercentile(99.9) * u,
+		Max:  h.Max() * u,
+		Mean: h.Mean() * float64(u),
+	}
+}
+
+// snapshot is what both ends have counted at one moment.
+type snapshot struct {
+	client    tlsconf.Handshakes
+	server    *tlsconf.Handshakes
+	clientCPU control.CPU
+	serverCPU *control.CPU
+}
+
+// Run measures scenario sc against the server at ep: a warm-up, then the
+// measurement, each ending when all its calls have returned.
+func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
+	o Options) (*Sample, error) {
+	var counters tlsconf.ClientCounters
+	copts := tlsconf.ClientOptions{Roots: cred.Roots, Resume: sc.Resume}
+	if sc.Transport == tlsconf.MTLS {
+		copts.Cert = cred.Cert
+	}
+	client := echo.NewClient(echo.ClientConfig{
+		TLS:      tlsconf.Client(sc.Transport, copts, &counters),
+		PoolSize: sc.PoolSize,
+		Timeout:  o.Timeout,
+		Counters: &counters,
+	})
+	defer client.Close()
+	payload := make([]byte, o.Payload)
+	rand.Read(payload)
+	call := func(ctx context.Context) error {
+		rsp, err := client.Call(ctx, ep.Addr, payload)
+		if err == nil && !bytes.Equal(rsp, payload) {
+			err = fmt.Errorf("echo returned %d bytes that differ from the %d sent",
+				len(rsp), len(payload))
+		}
+		return err
+	}
+	cfg := load.Config{Concurrency: o.Concurrency, MaxLatency: 2 * o.Timeout}
+
+	if o.Warmup > 0 {
+		cfg.Duration = o.Warmup
+		if _, err := load.Run(ctx, cfg, call); err != nil {
+			return nil, err
+		}
+	}
+
+	before, err := take(ep, &counters)
+	if err != nil {
+		return nil, err
+	}
+	stop, err := startProfiles(ep, o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Duration = o.Duration
+	res, err := load.Run(ctx, cfg, call)
+	clientProf, serverProf, perr := stop()
+	if err != nil {
+		return nil, err
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	after, err := take(ep, &counters)
+	if err != nil {
+		return nil, err
+	}
+
+	s := newSample(sc, res, before, after)
+	s.ClientProfile, s.ServerProfile = clientProf, serverProf
+	return s, nil
+}
+
+func take(ep Endpoint, c *tlsconf.ClientCounters) (snapshot, error) {
+	s := snapshot{client: c.Snapshot()}
+	cpu, err := control.ProcessCPU()
+	if err != nil {
+		return s, err
+	}
+	s.clientCPU = cpu
+	if ep.Control != nil {
+		st, err := ep.Control.Stats()
+		if err != nil {
+			return s, fmt.Errorf("runner: reading the server's counts: %w", err)
+		}
+		s.server, s.serverCPU = &st.Handshakes, &st.CPU
+	}
+	return s, nil
+}
+
+// startProfiles starts CPU profiles of both ends, if asked to, and
+// returns the function that stops them.
+func startProfiles(ep Endpoint, on bool) (func() ([]byte, []byte, error), error) {
+	if !on {
+		return func() ([]byte, []byte, error) { return nil, nil, nil }, nil
+	}
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
+		return nil, fmt.Errorf("runner: client CPU profile: %w", err)
+	}
+	if ep.Control != nil {
+		if err := ep.Control.StartCPUProfile(); err != nil {
+			pprof.StopCPUProfile()
+			return nil, fmt.Errorf("runner: server CPU profile: %w", err)
+		}
+	}
+	return func() ([]byte, []byte, error) {
+		pprof.StopCPUProfile()
+		if ep.Control == nil {
+			return buf.Bytes(), nil, nil
+		}
+		srv, err := ep.Control.StopCPUProfile()
+		if err != nil {
+			return nil, nil, fmt.Errorf("runner: server CPU profile: %w", err)
+		}
+		return buf.Bytes(), srv, nil
+	}, nil
+}

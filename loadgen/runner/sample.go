@@ -1,0 +1,79 @@
+package runner
+
+import (
+	"fmt"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/control"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/load"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
+)
+
+// newSample puts a measurement and the counts around it together, and
+// adds a warning for everything that makes the figures doubtful.
+func newSample(sc Scenario, res *load.Result, before, after snapshot) *Sample {
+	s := &Sample{
+		Scenario:     sc.Name(),
+		Calls:        res.Calls(),
+		OK:           res.OK,
+		Errors:       res.ErrorCount(),
+		ErrorClasses: res.Errors,
+		FirstErrors:  res.FirstErrors,
+		Elapsed:      res.Elapsed,
+		Latency:      Summarize(res.Latency),
+		Client:       after.client.Sub(before.client),
+		ClientCPU:    after.clientCPU.Sub(before.clientCPU),
+		Interrupted:  res.Interrupted,
+		Histogram:    res.Latency,
+	}
+	if s.Calls > 0 {
+		s.NsPerOp = float64(s.Elapsed.Nanoseconds()) / float64(s.Calls)
+	}
+	if after.server != nil && before.server != nil {
+		h := after.server.Sub(*before.server)
+		s.Server = &h
+		cpu := after.serverCPU.Sub(*before.serverCPU)
+		s.ServerCPU = &cpu
+	}
+	s.Warnings = warnings(sc, s)
+	return s
+}
+
+func warnings(sc Scenario, s *Sample) []string {
+	var w []string
+	if s.Server == nil {
+		w = append(w, "server-side counts unavailable: the server has no control address")
+	}
+	if s.Errors > 0 {
+		w = append(w, fmt.Sprintf("%d of %d calls failed", s.Errors, s.Calls))
+	}
+	if s.Calls == 0 {
+		w = append(w, "no call completed during the measurement")
+	}
+	if sc.PoolSize > 0 && s.Calls > 1 && s.Client.Dials >= s.Calls {
+		w = append(w, "the pool never reused a connection")
+	}
+	if s.Server != nil && sc.Transport.Secure() {
+		c, v := s.Client, *s.Server
+		if c.Full != v.Full || c.Resumed != v.Resumed {
+			w = append(w, fmt.Sprintf("handshake counts differ: client %d full %d resumed, "+
+				"server %d full %d resumed", c.Full, c.Resumed, v.Full, v.Resumed))
+		}
+	}
+	if sc.Resume && sc.PoolSize == 0 && s.Client.Full+s.Client.Resumed > 1 &&
+		s.Client.Resumed == 0 {
+		w = append(w, "resumption is on but no handshake resumed")
+	}
+	return w
+}
+
+// Negotiated is what the scenario's TLS handshakes agreed on, from the
+// client's side, or the zero value for plaintext.
+func (s *Sample) Negotiated() tlsconf.Negotiated { return s.Client.Negotiated }
+
+// CPUPerOp returns CPU time per call in nanoseconds.
+func CPUPerOp(c control.CPU, calls int64) float64 {
+	if calls == 0 {
+		return 0
+	}
+	return float64(c.Total().Nanoseconds()) / float64(calls)
+}

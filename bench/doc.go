@@ -1,7 +1,13 @@
-// Package bench measures what TLS itself costs the connections of a
-// go-micro v2 service, using crypto/tls alone: no go-micro code runs here,
-// so these numbers are the floor that the service-level benchmarks add
-// to.
+// Package bench holds the suite's go test benchmarks: what TLS itself
+// costs, with crypto/tls alone (BenchmarkHandshake, BenchmarkRecord), and
+// what a whole RPC costs with go-micro (BenchmarkRPC) and without it, over
+// plain crypto/tls with the same configurations (BenchmarkRawRPC), so that
+// the cost of TLS and the cost of the framework can be told apart.
+//
+// BenchmarkRPC and BenchmarkRawRPC make one echo call per iteration, one at
+// a time, named transport=plaintext|tls|mtls/resume=on|off/pool=on|off/
+// size=<n>, and report handshakes/op (full handshakes), resumed/op, dials/op
+// and the p50-ns and p99-ns latency percentiles.
 //
 // BenchmarkHandshake makes complete connections, one per iteration, over
 // an in-memory pipe: both handshakes, then a one-byte echo. Its

@@ -113,59 +113,110 @@ func parseSize(s string) (int, error) {
 	return n * mult, nil
 }
 
-// servers are the echo servers a run loads, one per transport.
+// serverKey identifies a server a run needs: its transport and the key
+// type of its certificates.
+type serverKey struct {
+	transport tlsconf.Transport
+	key       pki.KeyType
+}
+
+func keyOf(sc runner.Scenario) serverKey {
+	k := serverKey{transport: sc.Transport}
+	if sc.Transport.Secure() {
+		k.key = sc.Profile.KeyType()
+	}
+	return k
+}
+
+// servers are the echo servers a run loads.
 type servers struct {
-	endpoints map[tlsconf.Transport]runner.Endpoint
-	cred      runner.Credentials
+	endpoints map[serverKey]runner.Endpoint
+	creds     map[pki.KeyType]runner.Credentials
 	children  []*runner.Child
 	tmp       string
 }
 
-// startServers starts a child echo server for each transport, with the
-// certificates in -certs or a fresh test PKI in a private temporary
-// directory.
-func startServers(f *benchFlags, trs []tlsconf.Transport, stderr io.Writer) (*servers, error) {
-	s := &servers{endpoints: map[tlsconf.Transport]runner.Endpoint{}}
-	dir := f.certs
-	if dir == "" {
-		set, err := pki.Generate(pki.ECDSAP256)
-		if err != nil {
-			return nil, err
+func (s *servers) endpoint(sc runner.Scenario) runner.Endpoint { return s.endpoints[keyOf(sc)] }
+
+func (s *servers) cred(sc runner.Scenario) runner.Credentials {
+	return s.creds[sc.Profile.KeyType()]
+}
+
+// startServers starts a child echo server for each transport and key type
+// the scenarios need, with the certificates in -certs or a fresh test PKI
+// per key type in a private temporary directory.
+func startServers(f *benchFlags, scs []runner.Scenario, stderr io.Writer) (*servers, error) {
+	s := &servers{endpoints: map[serverKey]runner.Endpoint{},
+		creds: map[pki.KeyType]runner.Credentials{}}
+	dirs := map[pki.KeyType]string{}
+	for _, sc := range scs {
+		k := keyOf(sc)
+		if _, ok := s.endpoints[k]; ok {
+			continue
 		}
-		if s.tmp, err = os.MkdirTemp("", "loadgen-pki-"); err != nil {
-			return nil, err
+		var dir string
+		if k.transport.Secure() {
+			var err error
+			if dir, err = s.certDir(f, k.key, dirs); err != nil {
+				s.close()
+				return nil, err
+			}
 		}
-		dir = s.tmp
-		if err := set.WriteDir(dir); err != nil {
+		if err := s.spawn(k, dir, stderr); err != nil {
 			s.close()
 			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// certDir returns the directory holding certificates of key type kt,
+// generating them the first time.
+func (s *servers) certDir(f *benchFlags, kt pki.KeyType, dirs map[pki.KeyType]string) (string, error) {
+	if d, ok := dirs[kt]; ok {
+		return d, nil
+	}
+	dir := f.certs
+	if dir == "" {
+		set, err := pki.Generate(kt)
+		if err != nil {
+			return "", err
+		}
+		if s.tmp == "" {
+			if s.tmp, err = os.MkdirTemp("", "loadgen-pki-"); err != nil {
+				return "", err
+			}
+		}
+		dir = filepath.Join(s.tmp, string(kt))
+		if err := set.WriteDir(dir); err != nil {
+			return "", err
 		}
 	}
 	cred, err := clientCreds(pki.ClientPaths(dir))
 	if err != nil {
-		s.close()
-		return nil, usageError{fmt.Errorf("-certs: %w", err)}
+		return "", usageError{fmt.Errorf("-certs: %w", err)}
 	}
-	s.cred = cred
+	dirs[kt] = dir
+	s.creds[kt] = cred
+	return dir, nil
+}
+
+func (s *servers) spawn(k serverKey, certs string, stderr io.Writer) error {
 	exe, err := os.Executable()
 	if err != nil {
-		s.close()
-		return nil, fmt.Errorf("finding this program to start the server: %w", err)
+		return fmt.Errorf("finding this program to start the server: %w", err)
 	}
-	for _, tr := range trs {
-		argv := []string{exe, "serve", "-parent", "-transport", string(tr)}
-		if tr.Secure() {
-			argv = append(argv, "-certs", dir)
-		}
-		c, err := runner.Spawn(argv, stderr)
-		if err != nil {
-			s.close()
-			return nil, fmt.Errorf("%s server: %w", tr, err)
-		}
-		s.children = append(s.children, c)
-		s.endpoints[tr] = c.Endpoint
+	argv := []string{exe, "serve", "-parent", "-transport", string(k.transport)}
+	if certs != "" {
+		argv = append(argv, "-certs", certs)
 	}
-	return s, nil
+	c, err := runner.Spawn(argv, stderr)
+	if err != nil {
+		return fmt.Errorf("%s server: %w", k.transport, err)
+	}
+	s.children = append(s.children, c)
+	s.endpoints[k] = c.Endpoint
+	return nil
 }
 
 func (s *servers) close() {
@@ -199,7 +250,7 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 				return errInterrupted
 			}
 			step++
-			s, err := runner.Run(ctx, sc, srv.endpoints[sc.Transport], srv.cred, o)
+			s, err := runner.Run(ctx, sc, srv.endpoint(sc), srv.cred(sc), o)
 			if err != nil && ctx.Err() != nil {
 				w.Finish(results.Interrupted, "interrupted during "+sc.Name())
 				return errInterrupted
@@ -331,17 +382,4 @@ func checkReachable(addr string) error {
 		return err
 	}
 	return c.Close()
-}
-
-func transportsOf(scs []runner.Scenario) []tlsconf.Transport {
-	var out []tlsconf.Transport
-	for _, t := range tlsconf.Transports {
-		for _, sc := range scs {
-			if sc.Transport == t {
-				out = append(out, t)
-				break
-			}
-		}
-	}
-	return out
 }

@@ -106,6 +106,15 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "-count", "0"}, "-count"},
 		{[]string{"matrix", "-matrix", "everything"}, "-matrix"},
 		{[]string{"run", "-nosuchflag"}, "nosuchflag"},
+		{[]string{"run", "-cipher", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}, "needs TLS 1.2"},
+		{[]string{"run", "-tls", "1.2", "-cipher", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+			"-key-type", "rsa-2048"}, "TLS_ECDHE_RSA_"},
+		{[]string{"run", "-cipher", "TLS_AES_128_GCM_SHA256"}, "TLS_ECDHE_ECDSA_WITH_AES_128"},
+		{[]string{"run", "-tls", "1.2", "-group", "x25519mlkem768"}, "needs TLS 1.3"},
+		{[]string{"run", "-group", "x448"}, "x25519mlkem768"},
+		{[]string{"run", "-tls", "1.1"}, "1.2, 1.3"},
+		{[]string{"run", "-key-type", "dsa"}, "ecdsa-p256"},
+		{[]string{"matrix", "-matrix", "keys", "-certs", certs}, "-certs"},
 		{[]string{"run", "-target", "127.0.0.1:1", "-certs", certs}, "127.0.0.1:1"},
 		{[]string{"run", "-certs", filepath.Join(certs, "missing")}, "missing"},
 		{[]string{"serve", "-transport", "mtls", "-ca", garbage, "-cert",
@@ -308,5 +317,30 @@ func checkBenchTxt(t *testing.T, path string, want int) {
 	}
 	if n != want {
 		t.Errorf("bench.txt has %d results, want %d", n, want)
+	}
+}
+
+// TestMatrixVariants runs every matrix but the core one briefly and checks
+// that each scenario measured what it names, with no warning.
+func TestMatrixVariants(t *testing.T) {
+	for _, m := range runner.Matrices {
+		if m.Name == "core" {
+			continue
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			res := t.TempDir()
+			r := loadgen(t, "matrix", "-matrix", m.Name, "-count", "1", "-duration", "100ms",
+				"-warmup", "0", "-concurrency", "1", "-profile=false", "-results", res)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if strings.Contains(r.stderr, "warning:") {
+				t.Errorf("warnings:\n%s", r.stderr)
+			}
+			sum := readSummary(t, res)
+			if len(sum.Samples) != len(m.Scenarios()) {
+				t.Errorf("%d samples for %d scenarios", len(sum.Samples), len(m.Scenarios()))
+			}
+		})
 	}
 }

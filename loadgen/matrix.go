@@ -10,14 +10,17 @@ import (
 
 func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newBenchFlags("matrix", stderr, 6)
-	matrix := f.fs.String("matrix", "core", "which scenarios: core (plaintext × pool on/off, "+
-		"tls and mtls × resume on/off × pool on/off)")
+	matrix := f.fs.String("matrix", "core", "which scenarios (see the list above)")
 	f.fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: loadgen [matrix] [flags]\n\n"+
 			"Runs every scenario of a matrix -count times, interleaved, against echo servers\n"+
 			"in child processes, and writes bench.txt, summary.json, a .hgrm histogram per\n"+
 			"scenario, comparison.txt and CPU profiles under a new run directory.\n\n"+
-			"Flags:\n")
+			"Matrices (-matrix):\n")
+		for _, m := range runner.Matrices {
+			fmt.Fprintf(stderr, "  %-9s %s\n", m.Name, m.About)
+		}
+		fmt.Fprintf(stderr, "\nFlags:\n")
 		f.fs.PrintDefaults()
 	}
 	if err := parse(f.fs, args); err != nil {
@@ -27,16 +30,20 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if *matrix != "core" {
-		return usagef("matrix: -matrix %q: valid: core", *matrix)
+	scs, err := runner.FindMatrix(*matrix)
+	if err != nil {
+		return usagef("matrix: -matrix: %v", err)
 	}
 	if f.ca != "" || f.cert != "" || f.key != "" {
 		return usagef("matrix: -ca, -cert and -key are for 'loadgen run -target'; " +
 			"use -certs DIR for the servers this command starts")
 	}
-	scs := runner.CoreMatrix()
+	if f.certs != "" && *matrix == "keys" {
+		return usagef("matrix: -matrix keys makes certificates of every key type; " +
+			"it cannot use -certs")
+	}
 
-	srv, err := startServers(f, transportsOf(scs), stderr)
+	srv, err := startServers(f, scs, stderr)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,14 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"off (a new\nconnection per call) or a size")
 	target := fs.String("target", "", "host:port of a running echo server to load instead of "+
 		"starting one;\nneeds -ca (and -cert, -key for mtls), or -certs")
+	version := fs.String("tls", "", "pin the TLS version: 1.2 or 1.3 (default: negotiate, "+
+		"which gives 1.3)")
+	cipher := fs.String("cipher", "", "pin a TLS 1.2 cipher suite by its crypto/tls name, "+
+		"e.g.\nTLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (needs -tls 1.2)")
+	group := fs.String("group", "", "pin the key exchange group: x25519, p256, p384 or "+
+		"x25519mlkem768\n(default: crypto/tls's choice, x25519mlkem768 with TLS 1.3)")
+	keyType := fs.String("key-type", "", "key type of the generated certificates: "+
+		keyTypeNames()+"\n(default ecdsa-p256)")
 	ctl := fs.String("control", "", "with -target: the server's control address, printed by "+
 		"'loadgen serve',\nfor server-side handshake counts, CPU time and profiles")
 	fs.Usage = func() {
@@ -48,7 +56,16 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usagef("run: %v", err)
 	}
-	sc := runner.Scenario{Transport: tr, Resume: res && tr.Secure(), PoolSize: size}
+	prof, err := profileFlags(*version, *cipher, *group, *keyType)
+	if err != nil {
+		return err
+	}
+	if prof.Key != "" && (f.certs != "" || *target != "") {
+		return usagef("run: -key-type applies to generated certificates; " +
+			"with -certs or -target the certificates' own key type is used")
+	}
+	sc := runner.Scenario{Transport: tr, Resume: res && tr.Secure(), PoolSize: size,
+		Profile: prof}
 
 	var srv *servers
 	if *target == "" {
@@ -56,18 +73,19 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return usagef("run: -control, -ca, -cert and -key need -target; " +
 				"use -certs DIR for the server this command starts")
 		}
-		if srv, err = startServers(f, []tlsconf.Transport{tr}, stderr); err != nil {
+		if srv, err = startServers(f, []runner.Scenario{sc}, stderr); err != nil {
 			return err
 		}
 		defer srv.close()
-	} else if srv, err = targetServer(f, tr, *target, *ctl); err != nil {
+	} else if srv, err = targetServer(f, sc, *target, *ctl); err != nil {
 		return err
 	}
 	return measure(ctx, f, o, []runner.Scenario{sc}, srv, *target, args, stdout, stderr)
 }
 
 // targetServer describes a server that is already running.
-func targetServer(f *benchFlags, tr tlsconf.Transport, target, ctl string) (*servers, error) {
+func targetServer(f *benchFlags, sc runner.Scenario, target, ctl string) (*servers, error) {
+	tr := sc.Transport
 	if err := checkReachable(target); err != nil {
 		return nil, usagef("run: -target %s: %v", target, err)
 	}
@@ -78,7 +96,8 @@ func targetServer(f *benchFlags, tr tlsconf.Transport, target, ctl string) (*ser
 			return nil, usagef("run: -control %s: %v", ctl, err)
 		}
 	}
-	srv := &servers{endpoints: map[tlsconf.Transport]runner.Endpoint{tr: ep}}
+	srv := &servers{endpoints: map[serverKey]runner.Endpoint{keyOf(sc): ep},
+		creds: map[pki.KeyType]runner.Credentials{}}
 	if !tr.Secure() {
 		return srv, nil
 	}
@@ -93,6 +112,31 @@ func targetServer(f *benchFlags, tr tlsconf.Transport, target, ctl string) (*ser
 	if tr == tlsconf.MTLS && cred.Cert == nil {
 		return nil, usagef("run: -transport mtls needs -cert and -key for the client")
 	}
-	srv.cred = cred
+	srv.creds[sc.Profile.KeyType()] = cred
 	return srv, nil
+}
+
+// profileFlags reads -tls, -cipher, -group and -key-type into a profile
+// and refuses combinations crypto/tls cannot negotiate.
+func profileFlags(version, cipher, group, key string) (tlsconf.Profile, error) {
+	var p tlsconf.Profile
+	var err error
+	if p.Version, err = tlsconf.ParseVersion(version); err != nil {
+		return p, usagef("run: -tls: %v", err)
+	}
+	if p.Suite, err = tlsconf.ParseSuite(cipher); err != nil {
+		return p, usagef("run: -cipher: %v", err)
+	}
+	if p.Group, err = tlsconf.ParseGroup(group); err != nil {
+		return p, usagef("run: -group: %v", err)
+	}
+	if key != "" {
+		if p.Key, err = pki.ParseKeyType(key); err != nil {
+			return p, usagef("run: -key-type: %v", err)
+		}
+	}
+	if err := p.Check(); err != nil {
+		return p, usagef("run: %v", err)
+	}
+	return p, nil
 }

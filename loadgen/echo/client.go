@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/micro/go-micro/v2/client"
+	"github.com/micro/go-micro/v2/client/selector"
 	"github.com/micro/go-micro/v2/codec/bytes"
 	"github.com/micro/go-micro/v2/registry/memory"
 	"github.com/micro/go-micro/v2/transport"
@@ -53,8 +54,14 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.TLS == nil {
 		tr.plain = transport.NewTransport(transport.Timeout(timeout))
 	}
+	// A selector of the client's own: client.Registry would otherwise
+	// reconfigure go-micro's global default selector, shared by every
+	// client in the process. Calls name their address, so the selector
+	// is never consulted, but it must not be shared state either.
+	reg := memory.NewRegistry()
 	c := client.NewClient(
-		client.Registry(memory.NewRegistry()),
+		client.Selector(selector.NewSelector(selector.Registry(reg))),
+		client.Registry(reg),
 		client.Transport(tr),
 		client.ContentType(ContentType),
 		client.PoolSize(cfg.PoolSize),

@@ -59,7 +59,7 @@ func Compare(h Header, samples []*runner.Sample) []byte {
 		byName[s.Scenario] = append(byName[s.Scenario], s)
 	}
 	for _, name := range order {
-		if b := baselineName(name); b != name {
+		if b := byName[name][0].Baseline; b != "" {
 			base[name] = b
 		}
 	}
@@ -119,22 +119,6 @@ func Compare(h Header, samples []*runner.Sample) []byte {
 		}
 	}
 	return buf.Bytes()
-}
-
-// baselineName returns the plaintext scenario with the same pooling as
-// the named one.
-func baselineName(name string) string {
-	var keep []string
-	for _, part := range strings.Split(name, "/") {
-		switch {
-		case strings.HasPrefix(part, "transport="):
-			keep = append(keep, "transport=plaintext")
-		case strings.HasPrefix(part, "resume="):
-		default:
-			keep = append(keep, part)
-		}
-	}
-	return strings.Join(keep, "/")
 }
 
 func sample(ss []*runner.Sample, get func(*runner.Sample) (float64, bool)) (*benchmath.Sample, bool) {

@@ -46,6 +46,9 @@ type Credentials struct {
 // Sample is what one measurement of one scenario found.
 type Sample struct {
 	Scenario string `json:"scenario"`
+	// Baseline names the plaintext scenario this one is compared with.
+	Baseline string `json:"baseline,omitempty"`
+	Payload  int    `json:"payload_bytes"`
 	// Rep counts repetitions of the scenario from 1.
 	Rep int `json:"rep"`
 
@@ -116,7 +119,7 @@ type snapshot struct {
 func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	o Options) (*Sample, error) {
 	var counters tlsconf.ClientCounters
-	copts := tlsconf.ClientOptions{Roots: cred.Roots, Resume: sc.Resume}
+	copts := tlsconf.ClientOptions{Roots: cred.Roots, Resume: sc.Resume, Profile: sc.Profile}
 	if sc.Transport == tlsconf.MTLS {
 		copts.Cert = cred.Cert
 	}
@@ -127,7 +130,11 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 		Counters: &counters,
 	})
 	defer client.Close()
-	payload := make([]byte, o.Payload)
+	size := o.Payload
+	if sc.Payload != 0 {
+		size = sc.Payload
+	}
+	payload := make([]byte, size)
 	rand.Read(payload)
 	call := func(ctx context.Context) error {
 		rsp, err := client.Call(ctx, ep.Addr, payload)
@@ -169,6 +176,7 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	}
 
 	s := newSample(sc, res, before, after)
+	s.Payload = size
 	s.ClientProfile, s.ServerProfile = clientProf, serverProf
 	return s, nil
 }

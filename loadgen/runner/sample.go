@@ -25,6 +25,9 @@ func newSample(sc Scenario, res *load.Result, before, after snapshot) *Sample {
 		Interrupted:  res.Interrupted,
 		Histogram:    res.Latency,
 	}
+	if sc.Transport.Secure() {
+		s.Baseline = sc.Baseline().Name()
+	}
 	if s.Calls > 0 {
 		s.NsPerOp = float64(s.Elapsed.Nanoseconds()) / float64(s.Calls)
 	}
@@ -59,6 +62,7 @@ func warnings(sc Scenario, s *Sample) []string {
 				"server %d full %d resumed", c.Full, c.Resumed, v.Full, v.Resumed))
 		}
 	}
+	w = append(w, profileWarnings(sc.Profile, s.Negotiated())...)
 	if sc.Resume && sc.PoolSize == 0 && s.Client.Full+s.Client.Resumed > 1 &&
 		s.Client.Resumed == 0 {
 		w = append(w, "resumption is on but no handshake resumed")
@@ -67,8 +71,16 @@ func warnings(sc Scenario, s *Sample) []string {
 }
 
 // Negotiated is what the scenario's TLS handshakes agreed on, from the
-// client's side, or the zero value for plaintext.
-func (s *Sample) Negotiated() tlsconf.Negotiated { return s.Client.Negotiated }
+// client's side, or the zero value for plaintext. In TLS 1.2 the client
+// checks the connection before the key exchange, so it cannot see the
+// group; the server's record supplies it.
+func (s *Sample) Negotiated() tlsconf.Negotiated {
+	n := s.Client.Negotiated
+	if n.Group == "" && s.Server != nil && s.Server.Negotiated.Version == n.Version {
+		n.Group = s.Server.Negotiated.Group
+	}
+	return n
+}
 
 // CPUPerOp returns CPU time per call in nanoseconds.
 func CPUPerOp(c control.CPU, calls int64) float64 {
@@ -76,4 +88,33 @@ func CPUPerOp(c control.CPU, calls int64) float64 {
 		return 0
 	}
 	return float64(c.Total().Nanoseconds()) / float64(calls)
+}
+
+// profileWarnings reports every pinned TLS parameter that the handshakes
+// did not actually negotiate.
+func profileWarnings(p tlsconf.Profile, n tlsconf.Negotiated) []string {
+	if n.Version == "" {
+		return nil // no handshake seen: plaintext, or every call failed
+	}
+	want := tlsconf.Negotiated{PeerKey: p.Key}
+	if p.Version != 0 {
+		want.Version = tlsconf.VersionName(p.Version)
+	}
+	if p.Suite != 0 {
+		want.Suite = tlsconf.SuiteName(p.Suite)
+	}
+	if p.Group != 0 {
+		want.Group = tlsconf.GroupName(p.Group)
+	}
+	var w []string
+	check := func(what, want, got string) {
+		if want != "" && want != got {
+			w = append(w, fmt.Sprintf("asked for %s %s but negotiated %s", what, want, got))
+		}
+	}
+	check("TLS", want.Version, n.Version)
+	check("cipher suite", want.Suite, n.Suite)
+	check("group", want.Group, n.Group)
+	check("server key", string(want.PeerKey), string(n.PeerKey))
+	return w
 }

@@ -22,6 +22,12 @@ type Scenario struct {
 	// PoolSize is go-micro's connection pool size: 0 dials a new
 	// connection for every call.
 	PoolSize int
+	// Profile pins TLS parameters; its zero value pins none. Ignored for
+	// plaintext.
+	Profile tlsconf.Profile
+	// Payload is the request size in bytes, when the scenario fixes it;
+	// 0 means the run's -payload, and leaves size out of the name.
+	Payload int
 }
 
 // Name is the scenario's name in benchstat's key=value form, for
@@ -31,12 +37,32 @@ func (s Scenario) Name() string {
 	if s.Transport.Secure() {
 		name += "/resume=" + OnOff(s.Resume)
 	}
-	return name + "/pool=" + PoolName(s.PoolSize)
+	name += "/pool=" + PoolName(s.PoolSize)
+	if p := s.Profile.Name(); p != "" && s.Transport.Secure() {
+		name += "/" + p
+	}
+	if s.Payload != 0 {
+		name += "/size=" + SizeName(s.Payload)
+	}
+	return name
 }
 
-// Baseline is the plaintext scenario with the same pooling.
+// SizeName names a byte count as scenario names spell it: 64B, 1KiB,
+// 1MiB.
+func SizeName(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.Itoa(n>>20) + "MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.Itoa(n>>10) + "KiB"
+	}
+	return strconv.Itoa(n) + "B"
+}
+
+// Baseline is the plaintext scenario with the same pooling and payload,
+// which a TLS scenario is compared with.
 func (s Scenario) Baseline() Scenario {
-	return Scenario{Transport: tlsconf.Plaintext, PoolSize: s.PoolSize}
+	return Scenario{Transport: tlsconf.Plaintext, PoolSize: s.PoolSize, Payload: s.Payload}
 }
 
 // CoreMatrix is the default set of scenarios: plaintext with the pool on

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"sync"
 	"sync/atomic"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/pki"
 )
 
 // Handshakes is a snapshot of one end's handshake counts. Fields that an
@@ -47,14 +49,21 @@ type Negotiated struct {
 	// Group is empty when no key exchange took place: a TLS 1.2
 	// resumption.
 	Group string `json:"group,omitempty"`
+	// PeerKey is the key type of the peer's certificate, when it sent
+	// one.
+	PeerKey pki.KeyType `json:"peer_key,omitempty"`
 }
 
 func negotiated(cs tls.ConnectionState) Negotiated {
-	return Negotiated{
+	n := Negotiated{
 		Version: VersionName(cs.Version),
 		Suite:   SuiteName(cs.CipherSuite),
 		Group:   GroupName(cs.CurveID),
 	}
+	if len(cs.PeerCertificates) > 0 {
+		n.PeerKey = pki.KeyTypeOf(cs.PeerCertificates[0].PublicKey)
+	}
+	return n
 }
 
 // handshakeCounts is what both ends count.

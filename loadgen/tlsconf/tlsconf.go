@@ -88,8 +88,8 @@ type ClientOptions struct {
 	// Resume gives the client a session cache so later connections can
 	// resume earlier sessions. False makes every handshake a full one.
 	Resume bool
-	// MaxVersion caps the TLS version; 0 lets crypto/tls choose (1.3).
-	MaxVersion uint16
+	// Profile pins the version, suite and group the client offers.
+	Profile Profile
 }
 
 // Client returns the client's configuration for transport t, or nil for
@@ -102,12 +102,12 @@ func Client(t Transport, o ClientOptions, c *ClientCounters) *tls.Config {
 		RootCAs:    o.Roots,
 		ServerName: o.ServerName,
 		MinVersion: tls.VersionTLS12,
-		MaxVersion: o.MaxVersion,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			c.record(cs)
 			return nil
 		},
 	}
+	o.Profile.apply(cfg)
 	if o.Cert != nil {
 		cfg.Certificates = []tls.Certificate{*o.Cert}
 	}
@@ -131,7 +131,7 @@ func GroupName(id tls.CurveID) string {
 	if id == 0 {
 		return ""
 	}
-	return id.String()
+	return groupFlagName(id)
 }
 
 // SuiteName returns the name of a cipher suite, or "" for 0.

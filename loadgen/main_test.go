@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/mtlsbench/gomicro-mtls/loadgen/pki"
@@ -257,8 +258,12 @@ func TestMatrix(t *testing.T) {
 	for _, sc := range scs {
 		mustGlob(t, filepath.Join(runDir, strings.ReplaceAll(sc.Name(), "/", ",")+".hgrm"))
 		for _, side := range []string{"client", "server"} {
-			mustGlob(t, filepath.Join(prof, "*",
-				strings.ReplaceAll(sc.Name(), "/", ",")+"."+side+".cpu.pprof"))
+			for _, kind := range []string{"cpu", "heap"} {
+				for _, f := range mustGlob(t, filepath.Join(prof, "*",
+					strings.ReplaceAll(sc.Name(), "/", ",")+"."+side+"."+kind+".pprof")) {
+					checkProfile(t, f)
+				}
+			}
 		}
 	}
 	checkBenchTxt(t, filepath.Join(runDir, "bench.txt"), 2*len(scs))
@@ -274,6 +279,27 @@ func TestMatrix(t *testing.T) {
 		filepath.Join(runDir, "bench.txt")).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "mtls") {
 		t.Errorf("benchstat -col /transport: %v\n%s", err, out)
+	}
+}
+
+// checkProfile checks that a file is a valid pprof profile with samples.
+func checkProfile(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		t.Errorf("%s: %v", path, err)
+		return
+	}
+	if err := p.CheckValid(); err != nil {
+		t.Errorf("%s: %v", path, err)
+	}
+	if strings.Contains(path, ".cpu.") && len(p.Sample) == 0 {
+		t.Errorf("%s: no samples", path)
 	}
 }
 
@@ -306,7 +332,8 @@ func checkBenchTxt(t *testing.T, path string, want int) {
 		n++
 		// benchfmt tidies units in nanoseconds into seconds.
 		for _, u := range []string{"sec/op", "p50-sec", "p99-sec", "p99.9-sec",
-			"full-handshakes/op", "resumed-handshakes/op", "errors/op"} {
+			"full-handshakes/op", "resumed-handshakes/op", "errors/op", "client-cpu-sec/op",
+			"server-cpu-sec/op", "client-syscalls/op", "server-syscalls/op", "wire-B/op"} {
 			if _, ok := res.Value(u); !ok {
 				t.Errorf("%s has no %s", res.Name, u)
 			}

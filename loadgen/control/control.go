@@ -28,6 +28,10 @@ type Stats struct {
 	Handshakes tlsconf.Handshakes `json:"handshakes"`
 	CPU        CPU                `json:"cpu"`
 	Goroutines int                `json:"goroutines"`
+	// IO and Memory are nil where the operating system does not report
+	// them.
+	IO     *IO     `json:"io,omitempty"`
+	Memory *Memory `json:"memory,omitempty"`
 	// HandshakeErrors counts the server's failed TLS handshakes by the
 	// cause net/http logged, when the process routes its log through
 	// HandshakeLog.
@@ -99,20 +103,34 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) Close() error { return s.srv.Close() }
 
 func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
-	cpu, err := ProcessCPU()
+	var h tlsconf.Handshakes
+	if s.counters != nil {
+		h = s.counters.Snapshot()
+	}
+	st, err := Local(h)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
-	}
-	st := Stats{CPU: cpu, Goroutines: runtime.NumGoroutine()}
-	if s.counters != nil {
-		st.Handshakes = s.counters.Snapshot()
 	}
 	s.mu.Lock()
 	st.HandshakeErrors = maps.Clone(s.handshakeErrors)
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(st)
+}
+
+// Local reads the Stats of this process, with the handshake counts h.
+func Local(h tlsconf.Handshakes) (Stats, error) {
+	st := Stats{Handshakes: h, Goroutines: runtime.NumGoroutine()}
+	var err error
+	if st.CPU, err = ProcessCPU(); err != nil {
+		return st, err
+	}
+	if st.IO, err = ProcessIO(); err != nil {
+		return st, err
+	}
+	st.Memory, err = ProcessMemory()
+	return st, err
 }
 
 func (s *Server) startCPU(w http.ResponseWriter, _ *http.Request) {
@@ -171,6 +189,11 @@ func (c *Client) Stats() (Stats, error) {
 func (c *Client) StartCPUProfile() error {
 	_, err := c.do("POST", "/profile/cpu/start")
 	return err
+}
+
+// HeapProfile returns the server's heap profile in pprof format.
+func (c *Client) HeapProfile() ([]byte, error) {
+	return c.do("GET", "/debug/pprof/heap")
 }
 
 // StopCPUProfile stops the server's CPU profile and returns it in pprof

@@ -19,6 +19,9 @@ const (
 	UnitErrors    = "errors/op"
 	UnitClientCPU = "client-cpu-ns/op"
 	UnitServerCPU = "server-cpu-ns/op"
+	UnitClientSys = "client-syscalls/op"
+	UnitServerSys = "server-syscalls/op"
+	UnitWire      = "wire-B/op"
 )
 
 // BenchText renders samples in Go's benchmark format: the run's
@@ -77,6 +80,15 @@ func values(s *runner.Sample) []benchfmt.Value {
 	if s.ServerCPU != nil {
 		v = append(v, benchfmt.Value{Value: runner.CPUPerOp(*s.ServerCPU, s.Calls),
 			Unit: UnitServerCPU})
+	}
+	if s.ClientIO != nil {
+		v = append(v, benchfmt.Value{Value: per(s.ClientIO.Calls()), Unit: UnitClientSys})
+	}
+	if s.ServerIO != nil {
+		v = append(v, benchfmt.Value{Value: per(s.ServerIO.Calls()), Unit: UnitServerSys})
+	}
+	if b, ok := s.WireBytesPerOp(); ok {
+		v = append(v, benchfmt.Value{Value: b, Unit: UnitWire})
 	}
 	return v
 }

@@ -125,6 +125,19 @@ func (w *Writer) Add(s *runner.Sample) error {
 	if err := w.addProfile(FileName(name)+".server.cpu.pprof", s.ServerProfile); err != nil {
 		return err
 	}
+	// Heap profiles are snapshots, not sums: the latest one is kept.
+	for _, hp := range []struct {
+		side string
+		data []byte
+	}{{"client", s.ClientHeap}, {"server", s.ServerHeap}} {
+		if len(hp.data) == 0 {
+			continue
+		}
+		path := filepath.Join(w.ProfileDir, FileName(name)+"."+hp.side+".heap.pprof")
+		if err := writeAtomic(path, hp.data); err != nil {
+			return err
+		}
+	}
 	return w.writeData()
 }
 

@@ -28,7 +28,7 @@ func Table(samples []*runner.Sample) []byte {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "scenario\tn\tcalls/s\tp50\tp99\tp99.9\tfull hs/op\tresumed/op\t"+
-		"client cpu/op\tserver cpu/op\terrors\t\n")
+		"client cpu/op\tserver cpu/op\tsyscalls/op\twire B/op\terrors\t\n")
 	for _, name := range order {
 		ss := by[name]
 		med := func(get func(*runner.Sample) float64) float64 {
@@ -62,7 +62,17 @@ func Table(samples []*runner.Sample) []byte {
 		for _, s := range ss {
 			errs += s.Errors
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%.3f\t%.3f\t%s\t%s\t%d\t\n",
+		sys, wire := "n/a", "n/a"
+		if ss[0].ClientIO != nil && ss[0].ServerIO != nil {
+			sys = fmt.Sprintf("%.1f", med(func(s *runner.Sample) float64 {
+				return float64(s.ClientIO.Calls()+s.ServerIO.Calls()) / float64(s.Calls)
+			}))
+			wire = fmt.Sprintf("%.0f", med(func(s *runner.Sample) float64 {
+				b, _ := s.WireBytesPerOp()
+				return b
+			}))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%.3f\t%.3f\t%s\t%s\t%s\t%s\t%d\t\n",
 			name, len(ss),
 			med(func(s *runner.Sample) float64 { return float64(s.Calls) / s.Elapsed.Seconds() }),
 			dur(func(s *runner.Sample) float64 { return float64(s.Latency.P50) }),
@@ -71,7 +81,7 @@ func Table(samples []*runner.Sample) []byte {
 			med(func(s *runner.Sample) float64 { f, _ := hs(s); return f }),
 			med(func(s *runner.Sample) float64 { _, r := hs(s); return r }),
 			dur(func(s *runner.Sample) float64 { return runner.CPUPerOp(s.ClientCPU, s.Calls) }),
-			srvCPU, errs)
+			srvCPU, sys, wire, errs)
 	}
 	tw.Flush()
 	return buf.Bytes()

@@ -73,6 +73,16 @@ type Sample struct {
 
 	ClientCPU control.CPU  `json:"client_cpu"`
 	ServerCPU *control.CPU `json:"server_cpu,omitempty"`
+	// ClientIO and ServerIO are each side's read and write system calls
+	// and bytes during the measurement; nil where unavailable. The
+	// server's include one control request and reply, under 1 KB.
+	ClientIO *control.IO `json:"client_io,omitempty"`
+	ServerIO *control.IO `json:"server_io,omitempty"`
+	// Memory and goroutines of each side at the end of the measurement.
+	ClientMemory     *control.Memory `json:"client_memory,omitempty"`
+	ServerMemory     *control.Memory `json:"server_memory,omitempty"`
+	ClientGoroutines int             `json:"client_goroutines"`
+	ServerGoroutines int             `json:"server_goroutines,omitempty"`
 
 	// Interrupted marks a measurement cut short: it is not a sample.
 	Interrupted bool     `json:"interrupted,omitempty"`
@@ -81,6 +91,8 @@ type Sample struct {
 	Histogram     *hdrhistogram.Histogram `json:"-"`
 	ClientProfile []byte                  `json:"-"`
 	ServerProfile []byte                  `json:"-"`
+	ClientHeap    []byte                  `json:"-"`
+	ServerHeap    []byte                  `json:"-"`
 }
 
 // Latency is a latency distribution's summary, in nanoseconds.
@@ -106,12 +118,11 @@ func Summarize(h *hdrhistogram.Histogram) Latency {
 	}
 }
 
-// snapshot is what both ends have counted at one moment.
+// snapshot is what both ends have counted at one moment. server is nil
+// when the server has no control address.
 type snapshot struct {
-	client    tlsconf.Handshakes
-	server    *tlsconf.Handshakes
-	clientCPU control.CPU
-	serverCPU *control.CPU
+	client control.Stats
+	server *control.Stats
 }
 
 // Run measures scenario sc against the server at ep: a warm-up, then the
@@ -153,7 +164,7 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 		}
 	}
 
-	before, err := take(ep, &counters)
+	before, err := take(ep, &counters, true)
 	if err != nil {
 		return nil, err
 	}
@@ -170,32 +181,70 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	if perr != nil {
 		return nil, perr
 	}
-	after, err := take(ep, &counters)
+	after, err := take(ep, &counters, false)
+	if err != nil {
+		return nil, err
+	}
+	clientHeap, serverHeap, err := heapProfiles(ep, o.Profile)
 	if err != nil {
 		return nil, err
 	}
 
 	s := newSample(sc, res, before, after)
+	s.ClientHeap, s.ServerHeap = clientHeap, serverHeap
 	s.Payload = size
 	s.ClientProfile, s.ServerProfile = clientProf, serverProf
 	return s, nil
 }
 
-func take(ep Endpoint, c *tlsconf.ClientCounters) (snapshot, error) {
-	s := snapshot{client: c.Snapshot()}
-	cpu, err := control.ProcessCPU()
-	if err != nil {
-		return s, err
-	}
-	s.clientCPU = cpu
-	if ep.Control != nil {
+// take reads both ends' counts. The client's own figures are read last
+// when serverFirst is set and first otherwise, so that the client's I/O
+// for the control request falls outside the measurement at both ends.
+func take(ep Endpoint, c *tlsconf.ClientCounters, serverFirst bool) (snapshot, error) {
+	var s snapshot
+	readServer := func() error {
+		if ep.Control == nil {
+			return nil
+		}
 		st, err := ep.Control.Stats()
 		if err != nil {
-			return s, fmt.Errorf("runner: reading the server's counts: %w", err)
+			return fmt.Errorf("runner: reading the server's counts: %w", err)
 		}
-		s.server, s.serverCPU = &st.Handshakes, &st.CPU
+		s.server = &st
+		return nil
+	}
+	readClient := func() (err error) {
+		s.client, err = control.Local(c.Snapshot())
+		return err
+	}
+	steps := []func() error{readClient, readServer}
+	if serverFirst {
+		steps[0], steps[1] = readServer, readClient
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return s, err
+		}
 	}
 	return s, nil
+}
+
+// heapProfiles returns both ends' heap profiles, or nothing when
+// profiling is off.
+func heapProfiles(ep Endpoint, on bool) (client, server []byte, err error) {
+	if !on {
+		return nil, nil, nil
+	}
+	var buf bytes.Buffer
+	if err := pprof.Lookup("heap").WriteTo(&buf, 0); err != nil {
+		return nil, nil, fmt.Errorf("runner: client heap profile: %w", err)
+	}
+	if ep.Control != nil {
+		if server, err = ep.Control.HeapProfile(); err != nil {
+			return nil, nil, fmt.Errorf("runner: server heap profile: %w", err)
+		}
+	}
+	return buf.Bytes(), server, nil
 }
 
 // startProfiles starts CPU profiles of both ends, if asked to, and

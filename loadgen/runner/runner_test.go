@@ -194,3 +194,31 @@ func TestMTLSRejectsClientsWithoutValidCertificate(t *testing.T) {
 		})
 	}
 }
+
+// TestTLSMovesMoreBytes checks the per-call I/O figures: TLS adds record
+// headers and tags to every message, so it writes more bytes per call
+// than plaintext, and every call makes system calls on both sides.
+func TestTLSMovesMoreBytes(t *testing.T) {
+	wire := map[tlsconf.Transport]float64{}
+	for _, tr := range []tlsconf.Transport{tlsconf.Plaintext, tlsconf.TLS} {
+		ep := serve(t, tr)
+		s := run(t, Scenario{Transport: tr, Resume: tr.Secure(), PoolSize: echo.DefaultPoolSize},
+			ep, validCreds(), quick(2, 50*time.Millisecond))
+		b, ok := s.WireBytesPerOp()
+		if !ok {
+			t.Skip("no /proc/self/io on this system: byte counts unavailable")
+		}
+		wire[tr] = b
+		if s.ClientIO.Calls() < s.Calls || s.ServerIO.Calls() < s.Calls {
+			t.Errorf("%s: %d calls but %d client and %d server system calls", tr, s.Calls,
+				s.ClientIO.Calls(), s.ServerIO.Calls())
+		}
+		if b < 2*1024 {
+			t.Errorf("%s: %.0f bytes per call, less than the 1 KiB payload each way", tr, b)
+		}
+	}
+	if wire[tlsconf.TLS] <= wire[tlsconf.Plaintext] {
+		t.Errorf("TLS wrote %.0f bytes per call, plaintext %.0f: want more with TLS",
+			wire[tlsconf.TLS], wire[tlsconf.Plaintext])
+	}
+}

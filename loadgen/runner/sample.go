@@ -12,18 +12,21 @@ import (
 // adds a warning for everything that makes the figures doubtful.
 func newSample(sc Scenario, res *load.Result, before, after snapshot) *Sample {
 	s := &Sample{
-		Scenario:     sc.Name(),
-		Calls:        res.Calls(),
-		OK:           res.OK,
-		Errors:       res.ErrorCount(),
-		ErrorClasses: res.Errors,
-		FirstErrors:  res.FirstErrors,
-		Elapsed:      res.Elapsed,
-		Latency:      Summarize(res.Latency),
-		Client:       after.client.Sub(before.client),
-		ClientCPU:    after.clientCPU.Sub(before.clientCPU),
-		Interrupted:  res.Interrupted,
-		Histogram:    res.Latency,
+		Scenario:         sc.Name(),
+		Calls:            res.Calls(),
+		OK:               res.OK,
+		Errors:           res.ErrorCount(),
+		ErrorClasses:     res.Errors,
+		FirstErrors:      res.FirstErrors,
+		Elapsed:          res.Elapsed,
+		Latency:          Summarize(res.Latency),
+		Client:           after.client.Handshakes.Sub(before.client.Handshakes),
+		ClientCPU:        after.client.CPU.Sub(before.client.CPU),
+		ClientIO:         subIO(after.client.IO, before.client.IO),
+		ClientMemory:     after.client.Memory,
+		ClientGoroutines: after.client.Goroutines,
+		Interrupted:      res.Interrupted,
+		Histogram:        res.Latency,
 	}
 	if sc.Transport.Secure() {
 		s.Baseline = sc.Baseline().Name()
@@ -32,10 +35,13 @@ func newSample(sc Scenario, res *load.Result, before, after snapshot) *Sample {
 		s.NsPerOp = float64(s.Elapsed.Nanoseconds()) / float64(s.Calls)
 	}
 	if after.server != nil && before.server != nil {
-		h := after.server.Sub(*before.server)
+		h := after.server.Handshakes.Sub(before.server.Handshakes)
 		s.Server = &h
-		cpu := after.serverCPU.Sub(*before.serverCPU)
+		cpu := after.server.CPU.Sub(before.server.CPU)
 		s.ServerCPU = &cpu
+		s.ServerIO = subIO(after.server.IO, before.server.IO)
+		s.ServerMemory = after.server.Memory
+		s.ServerGoroutines = after.server.Goroutines
 	}
 	s.Warnings = warnings(sc, s)
 	return s
@@ -45,6 +51,9 @@ func warnings(sc Scenario, s *Sample) []string {
 	var w []string
 	if s.Server == nil {
 		w = append(w, "server-side counts unavailable: the server has no control address")
+	}
+	if s.ClientIO == nil {
+		w = append(w, "system call and byte counts unavailable: no /proc/self/io")
 	}
 	if s.Errors > 0 {
 		w = append(w, fmt.Sprintf("%d of %d calls failed", s.Errors, s.Calls))
@@ -117,4 +126,22 @@ func profileWarnings(p tlsconf.Profile, n tlsconf.Negotiated) []string {
 	check("group", want.Group, n.Group)
 	check("server key", string(want.PeerKey), string(n.PeerKey))
 	return w
+}
+
+func subIO(after, before *control.IO) *control.IO {
+	if after == nil || before == nil {
+		return nil
+	}
+	d := after.Sub(*before)
+	return &d
+}
+
+// WireBytesPerOp is the bytes both ends wrote per call, which is what
+// crossed the connection in both directions, TLS records and HTTP
+// framing included. It is false when either side's figure is missing.
+func (s *Sample) WireBytesPerOp() (float64, bool) {
+	if s.ClientIO == nil || s.ServerIO == nil || s.Calls == 0 {
+		return 0, false
+	}
+	return float64(s.ClientIO.WriteBytes+s.ServerIO.WriteBytes) / float64(s.Calls), true
 }

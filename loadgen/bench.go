@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -132,7 +133,8 @@ func keyOf(sc runner.Scenario) serverKey {
 type servers struct {
 	endpoints map[serverKey]runner.Endpoint
 	creds     map[pki.KeyType]runner.Credentials
-	children  []*runner.Child
+	children  map[serverKey]*runner.Child
+	certDirs  map[serverKey]string
 	tmp       string
 }
 
@@ -147,7 +149,8 @@ func (s *servers) cred(sc runner.Scenario) runner.Credentials {
 // per key type in a private temporary directory.
 func startServers(f *benchFlags, scs []runner.Scenario, stderr io.Writer) (*servers, error) {
 	s := &servers{endpoints: map[serverKey]runner.Endpoint{},
-		creds: map[pki.KeyType]runner.Credentials{}}
+		creds:    map[pki.KeyType]runner.Credentials{},
+		children: map[serverKey]*runner.Child{}, certDirs: map[serverKey]string{}}
 	dirs := map[pki.KeyType]string{}
 	for _, sc := range scs {
 		k := keyOf(sc)
@@ -214,8 +217,25 @@ func (s *servers) spawn(k serverKey, certs string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s server: %w", k.transport, err)
 	}
-	s.children = append(s.children, c)
+	s.children[k] = c
+	s.certDirs[k] = certs
 	s.endpoints[k] = c.Endpoint
+	return nil
+}
+
+// restart replaces the server of scenario sc, whose process exited, with
+// a new one.
+func (s *servers) restart(sc runner.Scenario, stderr io.Writer) error {
+	k := keyOf(sc)
+	old, ok := s.children[k]
+	if !ok {
+		return errors.New("the server at -target went away; nothing to restart")
+	}
+	old.Close()
+	fmt.Fprintf(stderr, "        the %s server exited; starting a new one\n", k.transport)
+	if err := s.spawn(k, s.certDirs[k], stderr); err != nil {
+		return fmt.Errorf("restarting the server after it exited: %w", err)
+	}
 	return nil
 }
 
@@ -241,8 +261,13 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 	per := o.Warmup + o.Duration
 	fmt.Fprintf(stderr, "run %s: %d scenarios × %d repetitions, about %v of measurement\n",
 		h.RunID, len(scs), f.count, (time.Duration(total) * per).Round(time.Second))
+	limits := runner.MachineLimits()
+	for _, warn := range limits.PlanWarnings(o.Concurrency) {
+		fmt.Fprintf(stderr, "warning: %s\n", warn)
+	}
 	start := time.Now()
 	step := 0
+	var lost []string
 	for rep := 1; rep <= f.count; rep++ {
 		for _, sc := range scs {
 			if ctx.Err() != nil {
@@ -251,24 +276,43 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 			}
 			step++
 			s, err := runner.Run(ctx, sc, srv.endpoint(sc), srv.cred(sc), o)
-			if err != nil && ctx.Err() != nil {
+			switch {
+			case err != nil && ctx.Err() != nil:
 				w.Finish(results.Interrupted, "interrupted during "+sc.Name())
 				return errInterrupted
-			}
-			if err != nil {
+			case errors.Is(err, runner.ErrServerLost):
+				lost = append(lost, fmt.Sprintf("%s rep %d", sc.Name(), rep))
+			case err != nil:
 				w.Finish(results.Failed, err.Error())
 				return fmt.Errorf("%s: %w (results so far in %s)", sc.Name(), err, w.Dir)
 			}
 			s.Rep = rep
+			if warn := limits.RateWarning(s, srv.endpoint(sc).Addr); warn != "" {
+				s.Warnings = append(s.Warnings, warn)
+			}
 			if err := w.Add(s); err != nil {
 				return err
 			}
 			progress(stderr, step, total, start, s)
-			if s.Interrupted {
+			if s.ServerLost {
+				if err := srv.restart(sc, stderr); err != nil {
+					w.Finish(results.Failed, err.Error())
+					return fmt.Errorf("%w (results so far in %s)", err, w.Dir)
+				}
+			} else if s.Interrupted {
 				w.Finish(results.Interrupted, "interrupted during "+sc.Name())
 				return errInterrupted
 			}
 		}
+	}
+	if len(lost) > 0 {
+		reason := "the server exited during " + strings.Join(lost, ", ")
+		if err := w.Finish(results.Incomplete, reason); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\n%s", results.Table(w.Samples()))
+		return fmt.Errorf("%s; those measurements are not in bench.txt (results in %s)",
+			reason, w.Dir)
 	}
 	if err := w.Finish(results.Complete, ""); err != nil {
 		return err

@@ -28,12 +28,20 @@ const (
 	Refused Class = "refused"
 	// Reset: the peer closed or reset the connection mid-call.
 	Reset Class = "reset"
+	// ClientPorts: the load generator's machine ran out of local ports,
+	// usually because closed connections wait in TIME_WAIT. A limit of
+	// the client's machine, not a fault of the server.
+	ClientPorts Class = "client-ports-exhausted"
+	// ClientFiles: the load generator hit its open-files limit. Also a
+	// limit of the client's machine.
+	ClientFiles Class = "client-open-files-limit"
 	// Other is every failure not above.
 	Other Class = "other"
 )
 
 // Classes lists every class in the order reports show them.
-var Classes = []Class{TLSServerRejected, TLSClientRejected, Timeout, Refused, Reset, Other}
+var Classes = []Class{TLSServerRejected, TLSClientRejected, Timeout, Refused, Reset,
+	ClientPorts, ClientFiles, Other}
 
 // Classify sorts an RPC error into a Class. go-micro flattens the errors
 // of its transport into text, so most classes are recognised by the
@@ -47,6 +55,10 @@ func Classify(err error) Class {
 		return Timeout
 	}
 	switch {
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return ClientPorts
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return ClientFiles
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Refused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
@@ -54,6 +66,10 @@ func Classify(err error) Class {
 	}
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "cannot assign requested address"):
+		return ClientPorts
+	case strings.Contains(msg, "too many open files"):
+		return ClientFiles
 	case strings.Contains(msg, "remote error: tls:"):
 		return TLSServerRejected
 	case strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):

@@ -64,6 +64,9 @@ type Result struct {
 	Elapsed time.Duration
 	// Latency holds the latency of every successful call, in Unit.
 	Latency *hdrhistogram.Histogram
+	// Timeouts holds how long each timed-out call took, in Unit, so that
+	// the slowest calls are reported rather than dropped.
+	Timeouts *hdrhistogram.Histogram
 	// Interrupted is set when ctx ended the phase before Duration.
 	Interrupted bool
 }
@@ -95,8 +98,8 @@ func Run(ctx context.Context, cfg Config, call Call) (*Result, error) {
 	deadline := start.Add(cfg.Duration)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := &worker{hist: NewHistogram(cfg.MaxLatency), errors: map[Class]int64{},
-			first: map[Class]string{}}
+		w := &worker{hist: NewHistogram(cfg.MaxLatency), timeouts: NewHistogram(cfg.MaxLatency),
+			errors: map[Class]int64{}, first: map[Class]string{}}
 		workers[i] = w
 		wg.Add(1)
 		go func() {
@@ -111,10 +114,11 @@ func Run(ctx context.Context, cfg Config, call Call) (*Result, error) {
 		Errors:      map[Class]int64{},
 		FirstErrors: map[Class]string{},
 		Latency:     NewHistogram(cfg.MaxLatency),
+		Timeouts:    NewHistogram(cfg.MaxLatency),
 		Interrupted: ctx.Err() != nil && time.Now().Before(deadline),
 	}
 	for _, w := range workers {
-		if dropped := res.Latency.Merge(w.hist); dropped != 0 {
+		if dropped := res.Latency.Merge(w.hist) + res.Timeouts.Merge(w.timeouts); dropped != 0 {
 			return nil, fmt.Errorf("load: merging histograms dropped %d values", dropped)
 		}
 		if w.outOfRange != 0 {
@@ -136,6 +140,7 @@ func Run(ctx context.Context, cfg Config, call Call) (*Result, error) {
 // shares nothing with other callers.
 type worker struct {
 	hist       *hdrhistogram.Histogram
+	timeouts   *hdrhistogram.Histogram
 	ok         int64
 	outOfRange int64
 	errors     map[Class]int64
@@ -157,6 +162,9 @@ func (w *worker) loop(ctx context.Context, deadline time.Time, call Call) {
 				return
 			}
 			c := Classify(err)
+			if c == Timeout && w.timeouts.RecordValue(int64(d/Unit)) != nil {
+				w.outOfRange++
+			}
 			if w.errors[c] == 0 {
 				w.first[c] = err.Error()
 			}

@@ -88,11 +88,43 @@ func TestClassify(t *testing.T) {
 				"by unknown authority"), TLSClientRejected},
 		{merrors.InternalServerError("go.micro.client.transport",
 			"write tcp 127.0.0.1:1->127.0.0.1:2: write: connection reset by peer"), Reset},
+		{fmt.Errorf("dial: %w", syscall.EADDRNOTAVAIL), ClientPorts},
+		{merrors.InternalServerError("go.micro.client", "connection error: dial tcp "+
+			"127.0.0.1:1: connect: cannot assign requested address"), ClientPorts},
+		{fmt.Errorf("socket: %w", syscall.EMFILE), ClientFiles},
+		{merrors.InternalServerError("go.micro.client",
+			"connection error: socket: too many open files"), ClientFiles},
 		{errors.New("something else"), Other},
 	}
 	for _, c := range cases {
 		if got := Classify(c.err); got != c.want {
 			t.Errorf("Classify(%v) = %s, want %s", c.err, got, c.want)
 		}
+	}
+}
+
+func TestTimeoutsHaveTheirOwnHistogram(t *testing.T) {
+	var n atomic.Int64
+	call := func(context.Context) error {
+		if n.Add(1)%2 == 0 {
+			time.Sleep(2 * time.Millisecond)
+			return merrors.Timeout("go.micro.client", "call timeout")
+		}
+		return nil
+	}
+	res, err := Run(context.Background(), Config{Concurrency: 2, Duration: 50 * time.Millisecond,
+		MaxLatency: time.Second}, call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Timeouts.TotalCount(); got != res.Errors[Timeout] || got == 0 {
+		t.Errorf("timeout histogram holds %d values for %d timeouts", got, res.Errors[Timeout])
+	}
+	if res.Latency.TotalCount() != res.OK {
+		t.Errorf("latency histogram holds %d values for %d successful calls",
+			res.Latency.TotalCount(), res.OK)
+	}
+	if min := res.Timeouts.Min(); min < int64(2*time.Millisecond/Unit) {
+		t.Errorf("shortest timed-out call recorded as %d µs, it took at least 2 ms", min)
 	}
 }

@@ -53,6 +53,9 @@ const (
 	Complete    Status = "complete"
 	Interrupted Status = "interrupted"
 	Failed      Status = "failed"
+	// Incomplete: the run went to its end, but some measurements were
+	// lost, for example when the server exited; the reason says which.
+	Incomplete Status = "incomplete"
 )
 
 // A Writer keeps a run's results on disk up to date.

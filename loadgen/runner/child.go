@@ -26,15 +26,18 @@ type Ready struct {
 type Endpoint struct {
 	Addr    string
 	Control *control.Client
+	// Lost, when not nil, is closed if the server's process exits.
+	Lost <-chan struct{}
 }
 
 // A Child is a server running in a child process. The child exits when
 // its standard input closes, so it cannot outlive the load generator.
 type Child struct {
 	Endpoint
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	done  chan error
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	exited chan struct{} // closed when the process has exited
+	err    error         // how it exited, once exited is closed
 }
 
 // startTimeout bounds how long a child may take to print its Ready line.
@@ -60,7 +63,8 @@ func Spawn(argv []string, stderr io.Writer) (*Child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("runner: starting server: %w", err)
 	}
-	c := &Child{cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	c := &Child{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
+	c.Lost = c.exited
 
 	lines := make(chan string, 1)
 	go func() {
@@ -70,15 +74,16 @@ func Spawn(argv []string, stderr io.Writer) (*Child, error) {
 		}
 		close(lines)
 		io.Copy(io.Discard, stdout)
-		c.done <- cmd.Wait()
+		c.err = cmd.Wait()
+		close(c.exited)
 	}()
 
 	var line string
 	select {
 	case l, ok := <-lines:
 		if !ok {
-			err := <-c.done
-			return nil, fmt.Errorf("runner: server exited before it was ready: %v", err)
+			<-c.exited
+			return nil, fmt.Errorf("runner: server exited before it was ready: %v", c.err)
 		}
 		line = l
 	case <-time.After(startTimeout):
@@ -103,15 +108,18 @@ func Spawn(argv []string, stderr io.Writer) (*Child, error) {
 func (c *Child) Close() error {
 	c.stdin.Close()
 	select {
-	case err := <-c.done:
+	case <-c.exited:
 		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return fmt.Errorf("runner: server exited: %w", err)
+		if errors.As(c.err, &ee) {
+			return fmt.Errorf("runner: server exited: %w", c.err)
 		}
-		return err
+		return c.err
 	case <-time.After(5 * time.Second):
 		c.cmd.Process.Kill()
-		<-c.done
+		<-c.exited
 		return errors.New("runner: server did not exit within 5s and was killed")
 	}
 }
+
+// Pid is the child's process id.
+func (c *Child) Pid() int { return c.cmd.Process.Pid }

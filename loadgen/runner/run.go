@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"runtime/pprof"
 	"time"
@@ -66,6 +67,9 @@ type Sample struct {
 	NsPerOp float64 `json:"ns_per_op"`
 	// Latency summarises the histogram of successful calls.
 	Latency Latency `json:"latency"`
+	// TimeoutLatency summarises how long the timed-out calls took; nil
+	// when none timed out.
+	TimeoutLatency *Latency `json:"timeout_latency,omitempty"`
 
 	Client tlsconf.Handshakes `json:"client_handshakes"`
 	// Server is nil when the server has no control address.
@@ -85,7 +89,9 @@ type Sample struct {
 	ServerGoroutines int             `json:"server_goroutines,omitempty"`
 
 	// Interrupted marks a measurement cut short: it is not a sample.
+	// ServerLost says the server's process exited during it.
 	Interrupted bool     `json:"interrupted,omitempty"`
+	ServerLost  bool     `json:"server_lost,omitempty"`
 	Warnings    []string `json:"warnings,omitempty"`
 
 	Histogram     *hdrhistogram.Histogram `json:"-"`
@@ -125,10 +131,28 @@ type snapshot struct {
 	server *control.Stats
 }
 
+// ErrServerLost is returned, with the sample measured until then, when
+// the server's process exits during a scenario.
+var ErrServerLost = errors.New("runner: the server exited during the measurement")
+
 // Run measures scenario sc against the server at ep: a warm-up, then the
-// measurement, each ending when all its calls have returned.
+// measurement, each ending when all its calls have returned. If the
+// server's process exits meanwhile, the measurement stops at once and Run
+// returns what it measured, marked, with ErrServerLost.
 func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	o Options) (*Sample, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if ep.Lost != nil {
+		go func() {
+			select {
+			case <-ep.Lost:
+				cancel(ErrServerLost)
+			case <-ctx.Done():
+			}
+		}()
+	}
+
 	var counters tlsconf.ClientCounters
 	copts := tlsconf.ClientOptions{Roots: cred.Roots, Resume: sc.Resume, Profile: sc.Profile}
 	if sc.Transport == tlsconf.MTLS {
@@ -174,10 +198,25 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	}
 	cfg.Duration = o.Duration
 	res, err := load.Run(ctx, cfg, call)
-	clientProf, serverProf, perr := stop()
 	if err != nil {
+		stop()
 		return nil, err
 	}
+	if errors.Is(context.Cause(ctx), ErrServerLost) {
+		stop()
+		// Only the client's own figures can still be read.
+		before.server = nil
+		after, err := take(Endpoint{}, &counters, false)
+		if err != nil {
+			return nil, err
+		}
+		s := newSample(sc, res, before, after)
+		s.Interrupted, s.ServerLost = true, true
+		s.Warnings = append(s.Warnings, fmt.Sprintf("the server exited %v into the "+
+			"measurement; this sample is incomplete", res.Elapsed.Round(time.Millisecond)))
+		return s, ErrServerLost
+	}
+	clientProf, serverProf, perr := stop()
 	if perr != nil {
 		return nil, perr
 	}

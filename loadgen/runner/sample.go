@@ -31,6 +31,10 @@ func newSample(sc Scenario, res *load.Result, before, after snapshot) *Sample {
 	if sc.Transport.Secure() {
 		s.Baseline = sc.Baseline().Name()
 	}
+	if res.Timeouts.TotalCount() > 0 {
+		l := Summarize(res.Timeouts)
+		s.TimeoutLatency = &l
+	}
 	if s.Calls > 0 {
 		s.NsPerOp = float64(s.Elapsed.Nanoseconds()) / float64(s.Calls)
 	}

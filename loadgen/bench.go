@@ -25,6 +25,10 @@ import (
 type benchFlags struct {
 	fs          *flag.FlagSet
 	concurrency int
+	rate        float64
+	arrival     string
+	maxInFlight int
+	interval    time.Duration
 	count       int
 	warmup      time.Duration
 	duration    time.Duration
@@ -45,6 +49,15 @@ func newBenchFlags(name string, stderr io.Writer, count int) *benchFlags {
 	fs.SetOutput(stderr)
 	fs.IntVar(&f.concurrency, "concurrency", 4, "callers in the closed loop, each making one call "+
 		"after another")
+	fs.Float64Var(&f.rate, "rate", 0, "open loop: calls per second in total, each timed from "+
+		"when it was due;\n0 keeps the closed loop of -concurrency callers")
+	fs.StringVar(&f.arrival, "arrival", "uniform", "open loop: uniform (evenly spaced) or "+
+		"poisson (random gaps, same mean)")
+	fs.IntVar(&f.maxInFlight, "max-inflight", 512, "open loop: most calls in flight at once; "+
+		"a call due when this many\nare in flight starts late but is still timed from when "+
+		"it was due")
+	fs.DurationVar(&f.interval, "interval", time.Second, "length of the intervals in the "+
+		".hlog and .intervals.csv files (0 for none)")
 	fs.IntVar(&f.count, "count", count, "repetitions of each scenario, interleaved across "+
 		"scenarios;\nbenchstat needs 6 for a 95% confidence interval")
 	fs.DurationVar(&f.warmup, "warmup", 500*time.Millisecond, "unrecorded calls before each "+
@@ -72,7 +85,8 @@ func newBenchFlags(name string, stderr io.Writer, count int) *benchFlags {
 // options checks the shared flags' values.
 func (f *benchFlags) options() (runner.Options, error) {
 	o := runner.Options{Concurrency: f.concurrency, Warmup: f.warmup, Duration: f.duration,
-		Timeout: f.timeout, Profile: f.profile}
+		Timeout: f.timeout, Profile: f.profile, Rate: f.rate, MaxInFlight: f.maxInFlight,
+		Interval: f.interval, Poisson: f.arrival == "poisson"}
 	name := f.fs.Name()
 	switch {
 	case f.concurrency < 1 || f.concurrency > 10000:
@@ -85,6 +99,14 @@ func (f *benchFlags) options() (runner.Options, error) {
 		return o, usagef("%s: -duration %v: want more than 0", name, f.duration)
 	case f.timeout <= 0:
 		return o, usagef("%s: -timeout %v: want more than 0", name, f.timeout)
+	case f.rate < 0 || f.rate > 1e6:
+		return o, usagef("%s: -rate %v: want 0 (closed loop) to 1000000", name, f.rate)
+	case f.arrival != "uniform" && f.arrival != "poisson":
+		return o, usagef("%s: -arrival %q: want uniform or poisson", name, f.arrival)
+	case f.maxInFlight < 1 || f.maxInFlight > 100000:
+		return o, usagef("%s: -max-inflight %d: want 1 to 100000", name, f.maxInFlight)
+	case f.interval < 0 || (f.interval > 0 && f.interval < 10*time.Millisecond):
+		return o, usagef("%s: -interval %v: want 0 or at least 10ms", name, f.interval)
 	}
 	n, err := parseSize(f.payload)
 	if err != nil {
@@ -131,6 +153,8 @@ func keyOf(sc runner.Scenario) serverKey {
 
 // servers are the echo servers a run loads.
 type servers struct {
+	// stall, if not empty, is passed to each server as -inject-stall.
+	stall     string
 	endpoints map[serverKey]runner.Endpoint
 	creds     map[pki.KeyType]runner.Credentials
 	children  map[serverKey]*runner.Child
@@ -147,8 +171,9 @@ func (s *servers) cred(sc runner.Scenario) runner.Credentials {
 // startServers starts a child echo server for each transport and key type
 // the scenarios need, with the certificates in -certs or a fresh test PKI
 // per key type in a private temporary directory.
-func startServers(f *benchFlags, scs []runner.Scenario, stderr io.Writer) (*servers, error) {
-	s := &servers{endpoints: map[serverKey]runner.Endpoint{},
+func startServers(f *benchFlags, scs []runner.Scenario, stall string,
+	stderr io.Writer) (*servers, error) {
+	s := &servers{stall: stall, endpoints: map[serverKey]runner.Endpoint{},
 		creds:    map[pki.KeyType]runner.Credentials{},
 		children: map[serverKey]*runner.Child{}, certDirs: map[serverKey]string{}}
 	dirs := map[pki.KeyType]string{}
@@ -212,6 +237,9 @@ func (s *servers) spawn(k serverKey, certs string, stderr io.Writer) error {
 	argv := []string{exe, "serve", "-parent", "-transport", string(k.transport)}
 	if certs != "" {
 		argv = append(argv, "-certs", certs)
+	}
+	if s.stall != "" {
+		argv = append(argv, "-inject-stall", s.stall)
 	}
 	c, err := runner.Spawn(argv, stderr)
 	if err != nil {
@@ -323,6 +351,10 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%s\nresults:  %s\n", cmp, w.Dir)
+	if _, err := os.Stat(filepath.Join(w.Dir, "attribution.txt")); err == nil {
+		fmt.Fprintf(stdout, "where the CPU time goes: %s\n",
+			filepath.Join(w.Dir, "attribution.txt"))
+	}
 	if o.Profile {
 		fmt.Fprintf(stdout, "profiles: %s\n", w.ProfileDir)
 	}

@@ -43,7 +43,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			"it cannot use -certs")
 	}
 
-	srv, err := startServers(f, scs, stderr)
+	srv, err := startServers(f, scs, "", stderr)
 	if err != nil {
 		return err
 	}

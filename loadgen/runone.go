@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/mtlsbench/gomicro-mtls/loadgen/control"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/echo"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/pki"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/runner"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
@@ -29,6 +30,9 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"x25519mlkem768\n(default: crypto/tls's choice, x25519mlkem768 with TLS 1.3)")
 	keyType := fs.String("key-type", "", "key type of the generated certificates: "+
 		keyTypeNames()+"\n(default ecdsa-p256)")
+	stall := fs.String("inject-stall", "", "make the started server hold every request for D, "+
+		"once, from T after\nits first request, written D@T (e.g. 200ms@2s): a check of the "+
+		"latency measurement")
 	ctl := fs.String("control", "", "with -target: the server's control address, printed by "+
 		"'loadgen serve',\nfor server-side handshake counts, CPU time and profiles")
 	fs.Usage = func() {
@@ -56,6 +60,15 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usagef("run: %v", err)
 	}
+	if *stall != "" {
+		if _, err := echo.ParseStall(*stall); err != nil {
+			return usagef("run: -inject-stall: %v", err)
+		}
+		if *target != "" {
+			return usagef("run: -inject-stall applies to the server this command starts, " +
+				"not to a -target")
+		}
+	}
 	prof, err := profileFlags(*version, *cipher, *group, *keyType)
 	if err != nil {
 		return err
@@ -73,7 +86,7 @@ func runOne(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return usagef("run: -control, -ca, -cert and -key need -target; " +
 				"use -certs DIR for the server this command starts")
 		}
-		if srv, err = startServers(f, []runner.Scenario{sc}, stderr); err != nil {
+		if srv, err = startServers(f, []runner.Scenario{sc}, *stall, stderr); err != nil {
 			return err
 		}
 		defer srv.close()

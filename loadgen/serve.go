@@ -32,6 +32,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ca := fs.String("ca", "", "PEM CA bundle that verifies client certificates (mtls)")
 	cert := fs.String("cert", "", "PEM server certificate chain")
 	key := fs.String("key", "", "PEM private key of -cert")
+	stall := fs.String("inject-stall", "", "hold every request for D, once, from T after the "+
+		"first request,\nwritten D@T (e.g. 200ms@2s): a check of latency measurement")
 	parent := fs.Bool("parent", false,
 		"exit when standard input closes (set by the load generator for its child server)")
 	fs.Usage = func() {
@@ -49,6 +51,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("serve: -transport: %v", err)
 	}
 
+	var opts []echo.Option
+	if *stall != "" {
+		st, err := echo.ParseStall(*stall)
+		if err != nil {
+			return usagef("serve: -inject-stall: %v", err)
+		}
+		opts = append(opts, echo.WithStall(st))
+	}
 	var counters tlsconf.ServerCounters
 	var cfg *tls.Config
 	if tr.Secure() {
@@ -68,7 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer cs.Close()
 	log.SetOutput(cs.HandshakeLog(stderr))
-	srv, err := echo.Listen(*addr, cfg)
+	srv, err := echo.Listen(*addr, cfg, opts...)
 	if err != nil {
 		return usageError{fmt.Errorf("serve: -addr: %w", err)}
 	}

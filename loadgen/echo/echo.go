@@ -13,6 +13,9 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/micro/go-micro/v2/broker"
 	bmemory "github.com/micro/go-micro/v2/broker/memory"
@@ -33,13 +36,65 @@ const (
 const ContentType = "application/octet-stream"
 
 // Echo is the handler. It copies nothing: the response shares the
-// request's buffer.
-type Echo struct{}
+// request's buffer. The zero value answers at once.
+type Echo struct {
+	stall *stall
+}
 
 // Echo returns the request body as the response body.
-func (Echo) Echo(_ context.Context, req *bytes.Frame, rsp *bytes.Frame) error {
+func (e Echo) Echo(_ context.Context, req *bytes.Frame, rsp *bytes.Frame) error {
+	if e.stall != nil {
+		e.stall.wait()
+	}
 	rsp.Data = req.Data
 	return nil
+}
+
+// A Stall makes the server hold every request that arrives from After
+// to After+For past its first request until that window ends, once. It
+// exists to check latency measurement: a load generator that measures
+// right shows the stall in its high percentiles.
+type Stall struct {
+	For, After time.Duration
+}
+
+// ParseStall reads a stall written D@T, for example 200ms@2s: hold for
+// 200ms, starting 2s after the first request.
+func ParseStall(s string) (Stall, error) {
+	d, t, ok := strings.Cut(s, "@")
+	var st Stall
+	var err1, err2 error
+	if ok {
+		st.For, err1 = time.ParseDuration(d)
+		st.After, err2 = time.ParseDuration(t)
+	}
+	if !ok || err1 != nil || err2 != nil || st.For <= 0 || st.After < 0 {
+		return Stall{}, fmt.Errorf("echo: stall %q: want DURATION@START such as 200ms@2s", s)
+	}
+	return st, nil
+}
+
+type stall struct {
+	Stall
+	once  sync.Once
+	first time.Time
+}
+
+func (s *stall) wait() {
+	s.once.Do(func() { s.first = time.Now() })
+	from := s.first.Add(s.After)
+	till := from.Add(s.For)
+	if now := time.Now(); !now.Before(from) && now.Before(till) {
+		time.Sleep(till.Sub(now))
+	}
+}
+
+// An Option changes how Listen sets up the server.
+type Option func(*Echo)
+
+// WithStall makes the server stall once, as st says.
+func WithStall(st Stall) Option {
+	return func(e *Echo) { e.stall = &stall{Stall: st} }
 }
 
 // A Server is a running echo server.
@@ -51,7 +106,7 @@ type Server struct {
 // Listen starts an echo server on addr, which must be a loopback address
 // with a port ("127.0.0.1:0" picks a free port). A nil tlsConfig serves
 // plaintext.
-func Listen(addr string, tlsConfig *tls.Config) (*Server, error) {
+func Listen(addr string, tlsConfig *tls.Config, opts ...Option) (*Server, error) {
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
 	}
@@ -67,7 +122,11 @@ func Listen(addr string, tlsConfig *tls.Config) (*Server, error) {
 		server.Broker(bmemory.NewBroker(broker.Registry(reg))),
 		server.Transport(transport.NewTransport(topts...)),
 	)
-	if err := srv.Handle(srv.NewHandler(Echo{})); err != nil {
+	var h Echo
+	for _, o := range opts {
+		o(&h)
+	}
+	if err := srv.Handle(srv.NewHandler(h)); err != nil {
 		return nil, fmt.Errorf("echo: registering handler: %w", err)
 	}
 	if err := srv.Start(); err != nil {

@@ -1,10 +1,11 @@
-// Package load drives a closed loop of concurrent callers against one
-// RPC and records what each call took in an HdrHistogram.
+// Package load drives an RPC with a closed loop of concurrent callers or
+// at a fixed rate (an open loop), and records what each call took in
+// HdrHistograms.
 //
-// A run is split into phases that end at a barrier: every caller stops,
-// and the phase returns only when every call it started has finished.
-// Counts read between two phases (handshakes, bytes, CPU time) therefore
-// belong to exactly the calls of the phase between them.
+// A run is split into phases that end at a barrier: no call starts after
+// the phase's end, and the phase returns only when every call it started
+// has finished. Counts read between two phases (handshakes, bytes, CPU
+// time) therefore belong to exactly the calls of the phase between them.
 package load
 
 import (
@@ -21,15 +22,33 @@ type Call func(ctx context.Context) error
 
 // Config is the shape of a phase.
 type Config struct {
-	// Concurrency is how many callers run at once, each making one call
-	// after another. Must be at least 1.
+	// Concurrency is how many callers run at once. In a closed loop each
+	// makes one call after another; in an open loop it caps the calls in
+	// flight. Must be at least 1.
 	Concurrency int
-	// Duration is how long callers keep starting new calls. Calls in
-	// flight when it ends are waited for and counted.
+	// Duration is how long new calls start. Calls in flight when it ends
+	// are waited for and counted.
 	Duration time.Duration
-	// MaxLatency is the highest latency the histogram can hold; set it
-	// to at least the RPC timeout. 0 means 1 minute.
+	// Rate, when above 0, makes the phase an open loop: calls are
+	// scheduled at Rate per second in total, whatever the server does,
+	// and each call's latency runs from when it was scheduled. 0 keeps
+	// the closed loop.
+	Rate float64
+	// Poisson spaces an open loop's calls at random (exponential) gaps
+	// with the same mean, instead of evenly.
+	Poisson bool
+	// Seed seeds the Poisson schedule, so runs can repeat it.
+	Seed int64
+	// MaxLatency is the highest latency the histograms can hold; set it
+	// to at least the RPC timeout, plus the run's duration in an open
+	// loop, where a late call waits in the queue. 0 means 1 minute.
 	MaxLatency time.Duration
+	// Interval, when above 0, also records a histogram per interval of
+	// this length, for latency over time.
+	Interval time.Duration
+	// Probe, when set, is read at every interval's end; each Interval
+	// gets the increase since the previous one (for example handshakes).
+	Probe func() int64
 }
 
 // Histogram geometry: values are microseconds, from 1 µs, with three
@@ -40,6 +59,10 @@ const (
 	// Unit is what one histogram value stands for.
 	Unit = time.Microsecond
 )
+
+// LateAfter is how late an open loop's call may start before it counts
+// as late: later than that, the load generator could not keep up.
+const LateAfter = time.Millisecond
 
 // NewHistogram returns an empty latency histogram that holds values up to
 // max, in Unit.
@@ -62,13 +85,27 @@ type Result struct {
 	FirstErrors map[Class]string
 	// Elapsed runs from the phase's start until its last call returned.
 	Elapsed time.Duration
-	// Latency holds the latency of every successful call, in Unit.
+	// Latency holds the latency of every successful call, in Unit: in an
+	// open loop, from when the call was scheduled to start.
 	Latency *hdrhistogram.Histogram
+	// Service holds, in an open loop, the latency from when each
+	// successful call actually started; nil in a closed loop, where the
+	// two are the same.
+	Service *hdrhistogram.Histogram
 	// Timeouts holds how long each timed-out call took, in Unit, so that
 	// the slowest calls are reported rather than dropped.
 	Timeouts *hdrhistogram.Histogram
 	// Interrupted is set when ctx ended the phase before Duration.
 	Interrupted bool
+
+	// Open loop only: the calls the schedule asked for, how many of them
+	// started more than LateAfter behind schedule, and the largest delay.
+	Scheduled int64
+	Late      int64
+	MaxLate   time.Duration
+
+	// Intervals, when Config.Interval is set, cover the phase in order.
+	Intervals []Interval
 }
 
 // Calls is the number of calls made, successful or not.
@@ -83,8 +120,8 @@ func (r *Result) Calls() int64 {
 // ErrorCount is the number of calls that failed.
 func (r *Result) ErrorCount() int64 { return r.Calls() - r.OK }
 
-// Run runs one phase: cfg.Concurrency callers call until cfg.Duration
-// has passed or ctx ends, whichever is first.
+// Run runs one phase, in a closed loop or, with cfg.Rate, an open one,
+// until cfg.Duration has passed or ctx ends, whichever is first.
 func Run(ctx context.Context, cfg Config, call Call) (*Result, error) {
 	if cfg.Concurrency < 1 {
 		return nil, fmt.Errorf("load: concurrency %d, want at least 1", cfg.Concurrency)
@@ -92,22 +129,25 @@ func Run(ctx context.Context, cfg Config, call Call) (*Result, error) {
 	if cfg.Duration <= 0 {
 		return nil, fmt.Errorf("load: duration %v, want more than 0", cfg.Duration)
 	}
+	if cfg.Rate < 0 {
+		return nil, fmt.Errorf("load: rate %v, want 0 (closed loop) or more", cfg.Rate)
+	}
 
-	workers := make([]*worker, cfg.Concurrency)
 	start := time.Now()
 	deadline := start.Add(cfg.Duration)
-	var wg sync.WaitGroup
-	for i := range workers {
-		w := &worker{hist: NewHistogram(cfg.MaxLatency), timeouts: NewHistogram(cfg.MaxLatency),
-			errors: map[Class]int64{}, first: map[Class]string{}}
-		workers[i] = w
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.loop(ctx, deadline, call)
-		}()
+	iv := newIntervals(cfg, start)
+	var workers []*worker
+	var sched *schedule
+	if cfg.Rate > 0 {
+		sched, workers = runOpen(ctx, cfg, start, iv, call)
+	} else {
+		workers = make([]*worker, cfg.Concurrency)
+		for i := range workers {
+			workers[i] = newWorker(cfg, iv)
+		}
+		runClosed(ctx, deadline, workers, call)
 	}
-	wg.Wait()
+	iv.stop()
 
 	res := &Result{
 		Elapsed:     time.Since(start),
@@ -116,16 +156,32 @@ func Run(ctx context.Context, cfg Config, call Call) (*Result, error) {
 		Latency:     NewHistogram(cfg.MaxLatency),
 		Timeouts:    NewHistogram(cfg.MaxLatency),
 		Interrupted: ctx.Err() != nil && time.Now().Before(deadline),
+		Intervals:   iv.done,
 	}
+	if sched != nil {
+		res.Service = NewHistogram(cfg.MaxLatency)
+		res.Scheduled = sched.n
+	}
+	return res, merge(res, workers)
+}
+
+// merge adds every worker's figures to res.
+func merge(res *Result, workers []*worker) error {
 	for _, w := range workers {
-		if dropped := res.Latency.Merge(w.hist) + res.Timeouts.Merge(w.timeouts); dropped != 0 {
-			return nil, fmt.Errorf("load: merging histograms dropped %d values", dropped)
+		dropped := res.Latency.Merge(w.hist) + res.Timeouts.Merge(w.timeouts)
+		if res.Service != nil {
+			dropped += res.Service.Merge(w.service)
+		}
+		if dropped != 0 {
+			return fmt.Errorf("load: merging histograms dropped %d values", dropped)
 		}
 		if w.outOfRange != 0 {
-			return nil, fmt.Errorf("load: %d latencies above the histogram's %v maximum",
-				w.outOfRange, cfg.MaxLatency)
+			return fmt.Errorf("load: %d latencies above the histograms' maximum of %d µs",
+				w.outOfRange, res.Latency.HighestTrackableValue())
 		}
 		res.OK += w.ok
+		res.Late += w.late
+		res.MaxLate = max(res.MaxLate, w.maxLate)
 		for c, n := range w.errors {
 			res.Errors[c] += n
 			if _, seen := res.FirstErrors[c]; !seen {
@@ -133,47 +189,83 @@ func Run(ctx context.Context, cfg Config, call Call) (*Result, error) {
 			}
 		}
 	}
-	return res, nil
+	return nil
 }
 
-// worker is one caller. It owns its histogram and counts, so the loop
-// shares nothing with other callers.
+// runClosed runs each worker as a caller making one call after another.
+func runClosed(ctx context.Context, deadline time.Time, workers []*worker, call Call) {
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if !t0.Before(deadline) {
+					return
+				}
+				if !w.record(ctx, t0, t0, call(ctx)) {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// worker is one caller. It owns its histograms and counts, so callers
+// share nothing but the interval recorder.
 type worker struct {
-	hist       *hdrhistogram.Histogram
-	timeouts   *hdrhistogram.Histogram
-	ok         int64
-	outOfRange int64
-	errors     map[Class]int64
-	first      map[Class]string
+	hist, service, timeouts *hdrhistogram.Histogram
+	iv                      *intervals
+
+	ok, outOfRange, late int64
+	maxLate              time.Duration
+	errors               map[Class]int64
+	first                map[Class]string
 }
 
-func (w *worker) loop(ctx context.Context, deadline time.Time, call Call) {
-	for ctx.Err() == nil {
-		t0 := time.Now()
-		if !t0.Before(deadline) {
-			return
+func newWorker(cfg Config, iv *intervals) *worker {
+	w := &worker{hist: NewHistogram(cfg.MaxLatency), timeouts: NewHistogram(cfg.MaxLatency),
+		iv: iv, errors: map[Class]int64{}, first: map[Class]string{}}
+	if cfg.Rate > 0 {
+		w.service = NewHistogram(cfg.MaxLatency)
+	}
+	return w
+}
+
+// record files one call that was due at intended, started at started and
+// ended now with err. It returns false when the call failed because ctx
+// ended: such a failure says nothing about the server and is not counted.
+func (w *worker) record(ctx context.Context, intended, started time.Time, err error) bool {
+	end := time.Now()
+	if late := started.Sub(intended); late > LateAfter {
+		w.late++
+		w.maxLate = max(w.maxLate, late)
+	}
+	d := end.Sub(intended)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false
 		}
-		err := call(ctx)
-		d := time.Since(t0)
-		if err != nil {
-			if ctx.Err() != nil {
-				// The run was stopped under this call; its failure says
-				// nothing about the server.
-				return
-			}
-			c := Classify(err)
-			if c == Timeout && w.timeouts.RecordValue(int64(d/Unit)) != nil {
-				w.outOfRange++
-			}
-			if w.errors[c] == 0 {
-				w.first[c] = err.Error()
-			}
-			w.errors[c]++
-			continue
-		}
-		w.ok++
-		if w.hist.RecordValue(int64(d/Unit)) != nil {
+		c := Classify(err)
+		if c == Timeout && w.timeouts.RecordValue(int64(d/Unit)) != nil {
 			w.outOfRange++
 		}
+		if w.errors[c] == 0 {
+			w.first[c] = err.Error()
+		}
+		w.errors[c]++
+		w.iv.add(0, true)
+		return true
 	}
+	w.ok++
+	if w.hist.RecordValue(int64(d/Unit)) != nil {
+		w.outOfRange++
+	}
+	if w.service != nil && w.service.RecordValue(int64(end.Sub(started)/Unit)) != nil {
+		w.outOfRange++
+	}
+	w.iv.add(d, false)
+	return true
 }

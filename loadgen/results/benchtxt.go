@@ -87,6 +87,11 @@ func values(s *runner.Sample) []benchfmt.Value {
 	if s.ServerIO != nil {
 		v = append(v, benchfmt.Value{Value: per(s.ServerIO.Calls()), Unit: UnitServerSys})
 	}
+	if ol := s.OpenLoop; ol != nil {
+		v = append(v,
+			benchfmt.Value{Value: float64(ol.Service.P50), Unit: "service-p50-ns"},
+			benchfmt.Value{Value: float64(ol.Service.P99), Unit: "service-p99-ns"})
+	}
 	if b, ok := s.WireBytesPerOp(); ok {
 		v = append(v, benchfmt.Value{Value: b, Unit: UnitWire})
 	}

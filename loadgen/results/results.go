@@ -70,6 +70,10 @@ type Writer struct {
 	samples []*runner.Sample
 	hists   map[string]*hdrhistogram.Histogram
 	profs   map[string]*profile.Profile // by file name
+	// intervals holds each scenario's latency over time.
+	intervals map[string]*intervalLog
+	// attribution is filled in when the run finishes.
+	attribution []AttributionRow
 }
 
 // Create makes the run's directories, resultsRoot/ID and
@@ -82,6 +86,7 @@ func Create(resultsRoot, profilesRoot string, h Header) (*Writer, error) {
 		status:     Running,
 		hists:      map[string]*hdrhistogram.Histogram{},
 		profs:      map[string]*profile.Profile{},
+		intervals:  map[string]*intervalLog{},
 	}
 	for _, d := range []string{resultsRoot, profilesRoot} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -106,6 +111,9 @@ func (w *Writer) Samples() []*runner.Sample { return w.samples }
 // sample goes into summary.json only, marked as such.
 func (w *Writer) Add(s *runner.Sample) error {
 	w.samples = append(w.samples, s)
+	if err := w.writeIntervals(s); err != nil {
+		return err
+	}
 	if s.Interrupted {
 		return w.writeData()
 	}
@@ -147,10 +155,26 @@ func (w *Writer) Add(s *runner.Sample) error {
 // Finish records how the run ended and writes comparison.txt.
 func (w *Writer) Finish(st Status, reason string) error {
 	w.status, w.reason = st, reason
+	rows, text, err := w.attribute()
+	if err != nil {
+		return err
+	}
+	w.attribution = rows
+	if text != nil {
+		if err := writeAtomic(filepath.Join(w.Dir, "attribution.txt"), text); err != nil {
+			return err
+		}
+	}
 	if err := w.writeData(); err != nil {
 		return err
 	}
 	return writeAtomic(filepath.Join(w.Dir, "comparison.txt"), Compare(w.header, w.samples))
+}
+
+// WriteFile writes an extra file of the run, such as a sweep's curve,
+// into the run's directory, atomically.
+func (w *Writer) WriteFile(name string, data []byte) error {
+	return writeAtomic(filepath.Join(w.Dir, name), data)
 }
 
 // FileName turns a scenario name into a file name.
@@ -197,14 +221,16 @@ func (w *Writer) addProfile(name string, data []byte) error {
 // summary is the layout of summary.json.
 type summary struct {
 	Header
-	Status  Status           `json:"status"`
-	Reason  string           `json:"reason,omitempty"`
-	Samples []*runner.Sample `json:"samples"`
+	Status      Status           `json:"status"`
+	Reason      string           `json:"reason,omitempty"`
+	Samples     []*runner.Sample `json:"samples"`
+	Attribution []AttributionRow `json:"attribution,omitempty"`
 }
 
 // writeData rewrites bench.txt and summary.json.
 func (w *Writer) writeData() error {
-	js, err := json.MarshalIndent(summary{w.header, w.status, w.reason, w.samples}, "", "  ")
+	js, err := json.MarshalIndent(summary{w.header, w.status, w.reason, w.samples,
+		w.attribution}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}

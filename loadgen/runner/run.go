@@ -23,6 +23,15 @@ import (
 type Options struct {
 	// Concurrency is the number of callers in the closed loop.
 	Concurrency int
+	// Rate, above 0, runs an open loop instead: Rate calls per second
+	// in total, each timed from when it was due, with at most
+	// MaxInFlight in flight. Poisson spaces them at random.
+	Rate        float64
+	Poisson     bool
+	MaxInFlight int
+	// Interval, above 0, also records latency and handshakes per
+	// interval of this length.
+	Interval time.Duration
 	// Warmup runs before each measurement and is not recorded. 0 skips
 	// it.
 	Warmup time.Duration
@@ -71,6 +80,13 @@ type Sample struct {
 	// when none timed out.
 	TimeoutLatency *Latency `json:"timeout_latency,omitempty"`
 
+	// Open loop only: the rate asked for and achieved, the latency from
+	// each call's actual start (Latency runs from when it was due), and
+	// how far behind schedule the load generator fell.
+	OpenLoop *OpenLoop `json:"open_loop,omitempty"`
+	// Intervals is latency and handshakes over time, when recorded.
+	Intervals []load.Interval `json:"-"`
+
 	Client tlsconf.Handshakes `json:"client_handshakes"`
 	// Server is nil when the server has no control address.
 	Server *tlsconf.Handshakes `json:"server_handshakes,omitempty"`
@@ -99,6 +115,19 @@ type Sample struct {
 	ServerProfile []byte                  `json:"-"`
 	ClientHeap    []byte                  `json:"-"`
 	ServerHeap    []byte                  `json:"-"`
+}
+
+// OpenLoop is what an open-loop measurement adds.
+type OpenLoop struct {
+	TargetRate   float64 `json:"target_rate"`
+	AchievedRate float64 `json:"achieved_rate"`
+	Poisson      bool    `json:"poisson"`
+	Scheduled    int64   `json:"scheduled"`
+	// Late counts calls that started more than load.LateAfter behind
+	// schedule; MaxLate is the largest delay.
+	Late    int64         `json:"late"`
+	MaxLate time.Duration `json:"max_late_ns"`
+	Service Latency       `json:"service_latency"`
 }
 
 // Latency is a latency distribution's summary, in nanoseconds.
@@ -180,6 +209,11 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 		return err
 	}
 	cfg := load.Config{Concurrency: o.Concurrency, MaxLatency: 2 * o.Timeout}
+	if o.Rate > 0 {
+		// A call may wait in the queue for up to the whole measurement.
+		cfg.Concurrency, cfg.Rate, cfg.Poisson = o.MaxInFlight, o.Rate, o.Poisson
+		cfg.MaxLatency += max(o.Duration, o.Warmup)
+	}
 
 	if o.Warmup > 0 {
 		cfg.Duration = o.Warmup
@@ -197,6 +231,8 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 		return nil, err
 	}
 	cfg.Duration = o.Duration
+	cfg.Interval = o.Interval
+	cfg.Probe = func() int64 { h := counters.Snapshot(); return h.Full + h.Resumed }
 	res, err := load.Run(ctx, cfg, call)
 	if err != nil {
 		stop()
@@ -210,7 +246,7 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 		if err != nil {
 			return nil, err
 		}
-		s := newSample(sc, res, before, after)
+		s := newSample(sc, o, res, before, after)
 		s.Interrupted, s.ServerLost = true, true
 		s.Warnings = append(s.Warnings, fmt.Sprintf("the server exited %v into the "+
 			"measurement; this sample is incomplete", res.Elapsed.Round(time.Millisecond)))
@@ -229,7 +265,7 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 		return nil, err
 	}
 
-	s := newSample(sc, res, before, after)
+	s := newSample(sc, o, res, before, after)
 	s.ClientHeap, s.ServerHeap = clientHeap, serverHeap
 	s.Payload = size
 	s.ClientProfile, s.ServerProfile = clientProf, serverProf

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/mtlsbench/gomicro-mtls/loadgen/control"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/load"
@@ -10,7 +11,7 @@ import (
 
 // newSample puts a measurement and the counts around it together, and
 // adds a warning for everything that makes the figures doubtful.
-func newSample(sc Scenario, res *load.Result, before, after snapshot) *Sample {
+func newSample(sc Scenario, o Options, res *load.Result, before, after snapshot) *Sample {
 	s := &Sample{
 		Scenario:         sc.Name(),
 		Calls:            res.Calls(),
@@ -30,6 +31,18 @@ func newSample(sc Scenario, res *load.Result, before, after snapshot) *Sample {
 	}
 	if sc.Transport.Secure() {
 		s.Baseline = sc.Baseline().Name()
+	}
+	s.Intervals = res.Intervals
+	if res.Service != nil {
+		s.OpenLoop = &OpenLoop{
+			TargetRate:   o.Rate,
+			AchievedRate: float64(s.Calls) / s.Elapsed.Seconds(),
+			Poisson:      o.Poisson,
+			Scheduled:    res.Scheduled,
+			Late:         res.Late,
+			MaxLate:      res.MaxLate,
+			Service:      Summarize(res.Service),
+		}
 	}
 	if res.Timeouts.TotalCount() > 0 {
 		l := Summarize(res.Timeouts)
@@ -64,6 +77,11 @@ func warnings(sc Scenario, s *Sample) []string {
 	}
 	if s.Calls == 0 {
 		w = append(w, "no call completed during the measurement")
+	}
+	if ol := s.OpenLoop; ol != nil && float64(ol.Late) > 0.01*float64(ol.Scheduled) {
+		w = append(w, fmt.Sprintf("the load generator fell behind: %d of %d calls started "+
+			"over %v late (up to %v); the latencies describe the generator, not the server",
+			ol.Late, ol.Scheduled, load.LateAfter, ol.MaxLate.Round(time.Millisecond)))
 	}
 	if sc.PoolSize > 0 && s.Calls > 1 && s.Client.Dials >= s.Calls {
 		w = append(w, "the pool never reused a connection")

@@ -32,6 +32,8 @@ type Stats struct {
 	// them.
 	IO     *IO     `json:"io,omitempty"`
 	Memory *Memory `json:"memory,omitempty"`
+	// OpenFiles is the number of open file descriptors, -1 if unknown.
+	OpenFiles int `json:"open_files"`
 	// HandshakeErrors counts the server's failed TLS handshakes by the
 	// cause net/http logged, when the process routes its log through
 	// HandshakeLog.
@@ -121,7 +123,7 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 
 // Local reads the Stats of this process, with the handshake counts h.
 func Local(h tlsconf.Handshakes) (Stats, error) {
-	st := Stats{Handshakes: h, Goroutines: runtime.NumGoroutine()}
+	st := Stats{Handshakes: h, Goroutines: runtime.NumGoroutine(), OpenFiles: OpenFiles()}
 	var err error
 	if st.CPU, err = ProcessCPU(); err != nil {
 		return st, err

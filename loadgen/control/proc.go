@@ -91,3 +91,13 @@ func procFields(data []byte) (map[string]int64, error) {
 	}
 	return out, sc.Err()
 }
+
+// OpenFiles counts this process's open file descriptors, or returns -1
+// where /proc/self/fd does not exist.
+func OpenFiles() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries) - 1 // the descriptor ReadDir itself held open
+}

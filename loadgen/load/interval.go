@@ -1,6 +1,7 @@
 package load
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -8,15 +9,27 @@ import (
 )
 
 // An Interval is the latency of the calls that ended in one slice of a
-// phase.
+// phase. Its histogram is kept compressed, so that a long run's intervals
+// take little memory.
 type Interval struct {
 	Start, End time.Time
-	// Latency holds the successful calls, in Unit; Errors counts the
-	// failed ones.
-	Latency *hdrhistogram.Histogram
-	Errors  int64
+	// OK and Errors count the successful and the failed calls.
+	OK, Errors int64
+	// P50, P99 and Max are the successful calls' latency, in Unit.
+	P50, P99, Max int64
 	// Probe is the increase of Config.Probe over the interval.
 	Probe int64
+	// encoded is the latency histogram in HdrHistogram's compressed form.
+	encoded []byte
+}
+
+// Histogram returns the interval's latency histogram, in Unit.
+func (iv Interval) Histogram() (*hdrhistogram.Histogram, error) {
+	h, err := hdrhistogram.Decode(iv.encoded)
+	if err != nil {
+		return nil, fmt.Errorf("load: decoding an interval's histogram: %w", err)
+	}
+	return h, nil
 }
 
 // intervals records the calls of the current interval and starts a new
@@ -26,7 +39,8 @@ type intervals struct {
 	cfg  Config
 	mu   sync.Mutex
 	cur  Interval
-	last int64 // Probe's value at the current interval's start
+	hist *hdrhistogram.Histogram // the current interval's latencies
+	last int64                   // Probe's value at the current interval's start
 	done []Interval
 	quit chan struct{}
 	wg   sync.WaitGroup
@@ -37,7 +51,8 @@ func newIntervals(cfg Config, start time.Time) *intervals {
 	if cfg.Interval <= 0 {
 		return iv
 	}
-	iv.cur = Interval{Start: start, Latency: NewHistogram(cfg.MaxLatency)}
+	iv.cur = Interval{Start: start}
+	iv.hist = NewHistogram(cfg.MaxLatency)
 	if cfg.Probe != nil {
 		iv.last = cfg.Probe()
 	}
@@ -67,7 +82,7 @@ func (iv *intervals) add(d time.Duration, failed bool) {
 	if failed {
 		iv.cur.Errors++
 	} else {
-		iv.cur.Latency.RecordValue(int64(d / Unit))
+		iv.hist.RecordValue(int64(d / Unit))
 	}
 	iv.mu.Unlock()
 }
@@ -79,11 +94,22 @@ func (iv *intervals) rotate(now time.Time) {
 		p = iv.cfg.Probe()
 	}
 	iv.mu.Lock()
-	iv.cur.End = now
-	iv.cur.Probe = p - iv.last
+	h := iv.hist
+	cur := iv.cur
+	iv.cur = Interval{Start: now}
+	iv.hist = NewHistogram(iv.cfg.MaxLatency)
+	iv.mu.Unlock()
+
+	cur.End = now
+	cur.Probe = p - iv.last
 	iv.last = p
-	iv.done = append(iv.done, iv.cur)
-	iv.cur = Interval{Start: now, Latency: NewHistogram(iv.cfg.MaxLatency)}
+	cur.OK = h.TotalCount()
+	cur.P50, cur.P99, cur.Max = h.ValueAtPercentile(50), h.ValueAtPercentile(99), h.Max()
+	// Encoding cannot fail for a histogram made by NewHistogram; if it
+	// did, the interval keeps its summary and has no histogram.
+	cur.encoded, _ = h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	iv.mu.Lock()
+	iv.done = append(iv.done, cur)
 	iv.mu.Unlock()
 }
 

@@ -131,7 +131,14 @@ func TestIntervalsAddUp(t *testing.T) {
 	}
 	var count, probed int64
 	for i, iv := range res.Intervals {
-		count += iv.Latency.TotalCount()
+		h, err := iv.Histogram()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.TotalCount() != iv.OK {
+			t.Errorf("interval %d: histogram holds %d values, OK is %d", i, h.TotalCount(), iv.OK)
+		}
+		count += iv.OK
 		probed += iv.Probe
 		if i > 0 && !iv.Start.Equal(res.Intervals[i-1].End) {
 			t.Errorf("interval %d starts at %v, the previous ended at %v", i, iv.Start,

@@ -40,7 +40,7 @@ func BenchText(h Header, samples []*runner.Sample) []byte {
 		{Key: "payload", Value: []byte(strconv.Itoa(h.Payload) + "B"), File: true},
 		{Key: "warmup", Value: []byte(h.Warmup.String()), File: true},
 		{Key: "duration", Value: []byte(h.Duration.String()), File: true},
-		{Key: "run", Value: []byte(h.RunID), File: true},
+		{Key: "profile", Value: []byte(onOff(h.Profile)), File: true},
 	}
 	if h.Target != "" {
 		cfg = append(cfg, benchfmt.Config{Key: "target", Value: []byte(h.Target), File: true})
@@ -96,4 +96,11 @@ func values(s *runner.Sample) []benchfmt.Value {
 		v = append(v, benchfmt.Value{Value: b, Unit: UnitWire})
 	}
 	return v
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }

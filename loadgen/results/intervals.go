@@ -36,15 +36,18 @@ func newIntervalLog(base time.Time) *intervalLog {
 
 func (l *intervalLog) add(s *runner.Sample) error {
 	for _, iv := range s.Intervals {
-		h := iv.Latency
+		h, err := iv.Histogram()
+		if err != nil {
+			return fmt.Errorf("results: %w", err)
+		}
 		h.SetStartTimeMs(iv.Start.UnixMilli())
 		h.SetEndTimeMs(iv.End.UnixMilli())
 		if err := l.w.OutputIntervalHistogram(h); err != nil {
 			return fmt.Errorf("results: interval log: %w", err)
 		}
 		fmt.Fprintf(&l.csv, "%d,%.3f,%.3f,%d,%d,%d,%d,%d,%d\n", s.Rep,
-			iv.Start.Sub(l.base).Seconds(), iv.End.Sub(l.base).Seconds(), h.TotalCount(),
-			iv.Errors, h.ValueAtPercentile(50), h.ValueAtPercentile(99), h.Max(), iv.Probe)
+			iv.Start.Sub(l.base).Seconds(), iv.End.Sub(l.base).Seconds(), iv.OK, iv.Errors,
+			iv.P50, iv.P99, iv.Max, iv.Probe)
 	}
 	return nil
 }

@@ -86,6 +86,9 @@ type Sample struct {
 	OpenLoop *OpenLoop `json:"open_loop,omitempty"`
 	// Intervals is latency and handshakes over time, when recorded.
 	Intervals []load.Interval `json:"-"`
+	// Resources is both sides' goroutines, open files and memory over
+	// time, every Options.Interval.
+	Resources []ResourcePoint `json:"resources,omitempty"`
 
 	Client tlsconf.Handshakes `json:"client_handshakes"`
 	// Server is nil when the server has no control address.
@@ -233,7 +236,9 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	cfg.Duration = o.Duration
 	cfg.Interval = o.Interval
 	cfg.Probe = func() int64 { h := counters.Snapshot(); return h.Full + h.Resumed }
+	stopSampling := sampleResources(ctx, ep, &counters, o.Interval)
 	res, err := load.Run(ctx, cfg, call)
+	resources := stopSampling()
 	if err != nil {
 		stop()
 		return nil, err
@@ -267,6 +272,8 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 
 	s := newSample(sc, o, res, before, after)
 	s.ClientHeap, s.ServerHeap = clientHeap, serverHeap
+	s.Resources = resources
+	s.Warnings = append(s.Warnings, growthWarnings(resources)...)
 	s.Payload = size
 	s.ClientProfile, s.ServerProfile = clientProf, serverProf
 	return s, nil

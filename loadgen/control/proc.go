@@ -31,16 +31,9 @@ func (i IO) Calls() int64 { return i.ReadCalls + i.WriteCalls }
 // error, where /proc/self/io does not exist (outside Linux, or in some
 // containers): the figures are then unavailable, not zero.
 func ProcessIO() (*IO, error) {
-	data, err := os.ReadFile("/proc/self/io")
-	if os.IsNotExist(err) || os.IsPermission(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("control: %w", err)
-	}
-	fields, err := procFields(data)
-	if err != nil {
-		return nil, fmt.Errorf("control: /proc/self/io: %w", err)
+	fields, err := readProc("/proc/self/io")
+	if fields == nil || err != nil {
+		return nil, err
 	}
 	return &IO{ReadCalls: fields["syscr"], WriteCalls: fields["syscw"],
 		ReadBytes: fields["rchar"], WriteBytes: fields["wchar"]}, nil
@@ -55,7 +48,18 @@ type Memory struct {
 // ProcessMemory reads this process's resident set size and its peak, or
 // nil where /proc/self/status does not exist.
 func ProcessMemory() (*Memory, error) {
-	data, err := os.ReadFile("/proc/self/status")
+	fields, err := readProc("/proc/self/status")
+	if fields == nil || err != nil {
+		return nil, err
+	}
+	// The kernel gives these two in kB.
+	return &Memory{RSS: fields["VmRSS"] << 10, PeakRSS: fields["VmHWM"] << 10}, nil
+}
+
+// readProc reads the numeric fields of a /proc file, or returns nil with
+// no error where the file does not exist or may not be read.
+func readProc(path string) (map[string]int64, error) {
+	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) || os.IsPermission(err) {
 		return nil, nil
 	}
@@ -64,10 +68,9 @@ func ProcessMemory() (*Memory, error) {
 	}
 	fields, err := procFields(data)
 	if err != nil {
-		return nil, fmt.Errorf("control: /proc/self/status: %w", err)
+		return nil, fmt.Errorf("control: %s: %w", path, err)
 	}
-	// The kernel gives these two in kB.
-	return &Memory{RSS: fields["VmRSS"] << 10, PeakRSS: fields["VmHWM"] << 10}, nil
+	return fields, nil
 }
 
 // procFields reads "name: number [unit]" lines, skipping the others.

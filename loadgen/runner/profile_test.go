@@ -11,11 +11,12 @@ import (
 	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
 )
 
-// serveSet is serve with the certificates of a given set.
-func serveSet(t *testing.T, set *pki.Set) Endpoint {
+// serveSet starts an in-process echo server for transport tr with the
+// certificates of set, and a control server.
+func serveSet(t *testing.T, tr tlsconf.Transport, set *pki.Set) Endpoint {
 	t.Helper()
 	var counters tlsconf.ServerCounters
-	cfg := tlsconf.Server(tlsconf.MTLS, set.Server.TLS(), set.Pool(), &counters)
+	cfg := tlsconf.Server(tr, set.Server.TLS(), set.Pool(), &counters)
 	srv, err := echo.Listen("127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +59,7 @@ func TestProfileIsWhatIsNegotiated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ep := serveSet(t, set)
+		ep := serveSet(t, tlsconf.MTLS, set)
 		cert := set.Client.TLS()
 		sc := Scenario{Transport: tlsconf.MTLS, Profile: c.p}
 		s := run(t, sc, ep, Credentials{Roots: set.Pool(), Cert: &cert}, quick(1, 0))

@@ -8,7 +8,6 @@ import (
 
 	"github.com/micro/go-micro/v2/logger"
 
-	"github.com/mtlsbench/gomicro-mtls/loadgen/control"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/echo"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/load"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/pki"
@@ -33,23 +32,11 @@ var (
 	otherPKI = mustPKI() // a CA the server does not trust
 )
 
-// serve starts an in-process echo server with a control server, as the
-// serve command does in its own process.
+// serve starts an in-process echo server for transport tr with the test
+// PKI and a control server, as the serve command does in its own process.
 func serve(t *testing.T, tr tlsconf.Transport) Endpoint {
 	t.Helper()
-	var counters tlsconf.ServerCounters
-	cfg := tlsconf.Server(tr, testPKI.Server.TLS(), testPKI.Pool(), &counters)
-	srv, err := echo.Listen("127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	ctl, err := control.Listen("127.0.0.1:0", &counters)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ctl.Close() })
-	return Endpoint{Addr: srv.Addr(), Control: control.NewClient(ctl.Addr())}
+	return serveSet(t, tr, testPKI)
 }
 
 func validCreds() Credentials {

@@ -107,7 +107,8 @@ type countingTransport struct {
 	open map[*trackedClient]struct{}
 }
 
-func (t *countingTransport) Dial(addr string, opts ...transport.DialOption) (transport.Client, error) {
+func (t *countingTransport) Dial(addr string,
+	opts ...transport.DialOption) (transport.Client, error) {
 	if t.counters != nil {
 		t.counters.Dialled()
 	}

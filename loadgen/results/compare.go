@@ -121,7 +121,8 @@ func Compare(h Header, samples []*runner.Sample) []byte {
 	return buf.Bytes()
 }
 
-func sample(ss []*runner.Sample, get func(*runner.Sample) (float64, bool)) (*benchmath.Sample, bool) {
+func sample(ss []*runner.Sample,
+	get func(*runner.Sample) (float64, bool)) (*benchmath.Sample, bool) {
 	var vals []float64
 	for _, s := range ss {
 		v, ok := get(s)

@@ -88,12 +88,14 @@ func growthWarnings(points []ResourcePoint) []string {
 		get   func(ResourcePoint) float64
 		floor float64
 	}{
-		{"client goroutines", func(p ResourcePoint) float64 { return float64(p.ClientGoroutines) }, 20},
+		{"client goroutines", func(p ResourcePoint) float64 { return float64(p.ClientGoroutines) },
+			20},
 		{"client open files", func(p ResourcePoint) float64 { return float64(p.ClientFiles) }, 20},
-		{"client RSS (MiB)", func(p ResourcePoint) float64 { return float64(p.ClientRSS) / (1 << 20) }, 16},
-		{"server goroutines", func(p ResourcePoint) float64 { return float64(p.ServerGoroutines) }, 20},
+		{"client RSS (MiB)", func(p ResourcePoint) float64 { return mib(p.ClientRSS) }, 16},
+		{"server goroutines", func(p ResourcePoint) float64 { return float64(p.ServerGoroutines) },
+			20},
 		{"server open files", func(p ResourcePoint) float64 { return float64(p.ServerFiles) }, 20},
-		{"server RSS (MiB)", func(p ResourcePoint) float64 { return float64(p.ServerRSS) / (1 << 20) }, 16},
+		{"server RSS (MiB)", func(p ResourcePoint) float64 { return mib(p.ServerRSS) }, 16},
 	}
 	q := len(points) / 4
 	var w []string
@@ -115,3 +117,5 @@ func median(points []ResourcePoint, get func(ResourcePoint) float64) float64 {
 	sort.Float64s(v)
 	return v[len(v)/2]
 }
+
+func mib(bytes int64) float64 { return float64(bytes) / (1 << 20) }

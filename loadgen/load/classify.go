@@ -70,7 +70,9 @@ func Classify(err error) Class {
 		return ClientPorts
 	case strings.Contains(msg, "too many open files"):
 		return ClientFiles
-	case strings.Contains(msg, "remote error: tls:"):
+	case strings.Contains(msg, "remote error: tls:"),
+		// net/http's answer when plaintext reaches a TLS listener.
+		strings.Contains(msg, "HTTP request to an HTTPS server"):
 		return TLSServerRejected
 	case strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
 		return TLSClientRejected

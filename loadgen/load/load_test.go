@@ -94,6 +94,8 @@ func TestClassify(t *testing.T) {
 		{fmt.Errorf("socket: %w", syscall.EMFILE), ClientFiles},
 		{merrors.InternalServerError("go.micro.client",
 			"connection error: socket: too many open files"), ClientFiles},
+		{errors.New("400 Bad Request: Client sent an HTTP request to an HTTPS server.\n"),
+			TLSServerRejected},
 		{errors.New("something else"), Other},
 	}
 	for _, c := range cases {

@@ -9,12 +9,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mtlsbench/gomicro-mtls/loadgen/report"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/results"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/runner"
 )
@@ -203,6 +202,7 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 	if err := w.Finish(results.Complete, ""); err != nil {
 		return err
 	}
+	writeReport(w.Dir, stdout, stderr)
 	fmt.Fprintf(stdout, "\n%s", results.Table(w.Samples()))
 	cmp, err := os.ReadFile(filepath.Join(w.Dir, "comparison.txt"))
 	if err != nil {
@@ -266,11 +266,7 @@ func header(f *benchFlags, o runner.Options, target string, args []string) resul
 		RunID:       time.Now().UTC().Format("20060102-150405"),
 		Started:     time.Now().UTC(),
 		Command:     append([]string{"loadgen", f.fs.Name()}, args...),
-		GOOS:        runtime.GOOS,
-		GOARCH:      runtime.GOARCH,
-		CPU:         cpuModel(),
-		GoVersion:   runtime.Version(),
-		GoMicro:     moduleVersion("github.com/micro/go-micro/v2"),
+		Env:         results.Environment(),
 		Concurrency: o.Concurrency,
 		Payload:     o.Payload,
 		Warmup:      o.Warmup,
@@ -282,32 +278,6 @@ func header(f *benchFlags, o runner.Options, target string, args []string) resul
 	}
 }
 
-func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
-}
-
-func moduleVersion(path string) string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	for _, d := range bi.Deps {
-		if d.Path == path {
-			return d.Version
-		}
-	}
-	return "unknown"
-}
-
 // checkReachable fails fast, with the cause, when nothing answers at
 // addr.
 func checkReachable(addr string) error {
@@ -316,4 +286,22 @@ func checkReachable(addr string) error {
 		return err
 	}
 	return c.Close()
+}
+
+// writeReport writes report.md and report.html into a finished run's
+// directory. A report that cannot be made is a warning: the measurements
+// are on disk either way, and 'loadgen report' can try again.
+func writeReport(dir string, stdout, stderr io.Writer) {
+	run, err := report.Load(dir)
+	if err == nil {
+		var rep *report.Report
+		if rep, err = report.Build(run); err == nil {
+			_, err = rep.Write(dir)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: no report: %v\n", err)
+		return
+	}
+	fmt.Fprintf(stdout, "report:   %s\n", filepath.Join(dir, "report.md"))
 }

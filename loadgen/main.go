@@ -12,8 +12,12 @@
 //	loadgen                 run the core matrix (same as "loadgen matrix")
 //	loadgen matrix [flags]  run a matrix of scenarios with repetitions
 //	loadgen run [flags]     run one scenario
+//	loadgen sweep [flags]   find each transport's capacity under a latency objective
 //	loadgen serve [flags]   run the echo server on its own
 //	loadgen certs -out DIR  write a test CA, server and client certificate
+//	loadgen verify [flags]  check that a running endpoint really does mutual TLS
+//	loadgen report RUN-DIR  write report.md and report.html into a run directory
+//	loadgen compare OLD NEW compare two runs; exit 1 when a figure got worse
 //
 // "loadgen COMMAND -h" lists a command's flags.
 //
@@ -87,15 +91,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMatrix(ctx, args, stdout, stderr)
 	case "run":
 		return runOne(ctx, args, stdout, stderr)
+	case "sweep":
+		return runSweep(ctx, args, stdout, stderr)
 	case "serve":
 		return serve(ctx, args, stdout, stderr)
 	case "certs":
 		return certs(args, stdout, stderr)
+	case "report":
+		return runReport(args, stdout, stderr)
+	case "compare":
+		return runCompare(args, stdout, stderr)
+	case "verify":
+		return verify(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q (valid: matrix, run, serve, certs)", cmd)
+	return usagef("unknown command %q (valid: matrix, run, sweep, serve, certs, report, "+
+		"compare, verify)", cmd)
 }
 
 const usage = `loadgen measures what mutual TLS costs a go-micro v2 service.
@@ -104,8 +117,12 @@ Commands:
   loadgen                 run the core matrix (same as "loadgen matrix")
   loadgen matrix [flags]  run a matrix of scenarios with repetitions
   loadgen run [flags]     run one scenario
+  loadgen sweep [flags]   find each transport's capacity under a latency objective
   loadgen serve [flags]   run the echo server on its own
   loadgen certs -out DIR  write a test CA, server and client certificate
+  loadgen verify [flags]  check that a running endpoint really does mutual TLS
+  loadgen report RUN-DIR  write report.md and report.html into a run directory
+  loadgen compare OLD NEW compare two runs; exit 1 when a figure got worse
 
 "loadgen COMMAND -h" lists a command's flags.
 `

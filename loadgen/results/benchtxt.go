@@ -34,6 +34,8 @@ func BenchText(h Header, samples []*runner.Sample) []byte {
 		{Key: "goos", Value: []byte(h.GOOS), File: true},
 		{Key: "goarch", Value: []byte(h.GOARCH), File: true},
 		{Key: "cpu", Value: []byte(h.CPU), File: true},
+		{Key: "gomaxprocs", Value: []byte(strconv.Itoa(h.GOMAXPROCS)), File: true},
+		{Key: "kernel", Value: []byte(h.Kernel), File: true},
 		{Key: "go", Value: []byte(h.GoVersion), File: true},
 		{Key: "go-micro", Value: []byte(h.GoMicro), File: true},
 		{Key: "concurrency", Value: []byte(strconv.Itoa(h.Concurrency)), File: true},

@@ -24,14 +24,11 @@ import (
 
 // Header describes a run: where and how it was measured.
 type Header struct {
-	RunID       string        `json:"run_id"`
-	Started     time.Time     `json:"started"`
-	Command     []string      `json:"command"`
-	GOOS        string        `json:"goos"`
-	GOARCH      string        `json:"goarch"`
-	CPU         string        `json:"cpu"`
-	GoVersion   string        `json:"go_version"`
-	GoMicro     string        `json:"go_micro_version"`
+	RunID   string    `json:"run_id"`
+	Started time.Time `json:"started"`
+	Command []string  `json:"command"`
+	// Env is the machine and build, from Environment.
+	Env
 	Concurrency int           `json:"concurrency"`
 	Payload     int           `json:"payload_bytes"`
 	Warmup      time.Duration `json:"warmup_ns"`

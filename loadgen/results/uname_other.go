@@ -1,0 +1,5 @@
+//go:build !(darwin || dragonfly || freebsd || linux || netbsd || openbsd)
+
+package results
+
+func uname() string { return "" }

@@ -203,9 +203,13 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	}
 	payload := make([]byte, size)
 	rand.Read(payload)
+	// Every reply of the warm-up is compared with the request byte for
+	// byte; in the measurement only its length is, so that the check adds
+	// next to nothing to the latencies (comparing 1 MiB takes tens of µs).
+	compare := true
 	call := func(ctx context.Context) error {
 		rsp, err := client.Call(ctx, ep.Addr, payload)
-		if err == nil && !bytes.Equal(rsp, payload) {
+		if err == nil && (len(rsp) != len(payload) || compare && !bytes.Equal(rsp, payload)) {
 			err = fmt.Errorf("echo returned %d bytes that differ from the %d sent",
 				len(rsp), len(payload))
 		}
@@ -233,6 +237,7 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	if err != nil {
 		return nil, err
 	}
+	compare = o.Warmup == 0 // with no warm-up, the measurement checks every byte
 	cfg.Duration = o.Duration
 	cfg.Interval = o.Interval
 	cfg.Probe = func() int64 { h := counters.Snapshot(); return h.Full + h.Resumed }

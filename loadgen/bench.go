@@ -190,6 +190,8 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 			}
 		}
 	}
+	mem := connMemory(ctx, scs, srv, o, stderr)
+	w.SetConnMemory(mem)
 	if len(lost) > 0 {
 		reason := "the server exited during " + strings.Join(lost, ", ")
 		if err := w.Finish(results.Incomplete, reason); err != nil {
@@ -204,6 +206,11 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 	}
 	writeReport(w.Dir, stdout, stderr)
 	fmt.Fprintf(stdout, "\n%s", results.Table(w.Samples()))
+	for _, m := range mem {
+		fmt.Fprintf(stdout, "memory per open connection, %-9s client %6.1f KiB, server %6.1f KiB "+
+			"(%d connections)\n", m.Transport, m.ClientBytes/1024, m.ServerBytes/1024,
+			m.Connections)
+	}
 	cmp, err := os.ReadFile(filepath.Join(w.Dir, "comparison.txt"))
 	if err != nil {
 		return err
@@ -304,4 +311,32 @@ func writeReport(dir string, stdout, stderr io.Writer) {
 		return
 	}
 	fmt.Fprintf(stdout, "report:   %s\n", filepath.Join(dir, "report.md"))
+}
+
+// connMemoryConns is how many connections the memory measurement opens:
+// go-micro's default pool size.
+const connMemoryConns = 100
+
+// connMemory measures the memory an open connection holds for each
+// server of the run, once, after the measurements. A failure is a
+// warning: it takes nothing from what was measured.
+func connMemory(ctx context.Context, scs []runner.Scenario, srv *servers, o runner.Options,
+	stderr io.Writer) []runner.ConnMemory {
+	var out []runner.ConnMemory
+	seen := map[serverKey]bool{}
+	for _, sc := range scs {
+		k := keyOf(sc)
+		if seen[k] || ctx.Err() != nil {
+			continue
+		}
+		seen[k] = true
+		m, err := runner.MeasureConnMemory(ctx, sc, srv.endpoint(sc), srv.cred(sc),
+			connMemoryConns, o.Timeout)
+		if err != nil {
+			fmt.Fprintf(stderr, "warning: memory per connection of %s: %v\n", sc.Transport, err)
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -86,6 +86,7 @@ func Listen(addr string, counters *tlsconf.ServerCounters) (*Server, error) {
 	s := &Server{counters: counters, ln: ln}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", s.stats)
+	mux.HandleFunc("POST /memory", s.memory)
 	mux.HandleFunc("POST /profile/cpu/start", s.startCPU)
 	mux.HandleFunc("POST /profile/cpu/stop", s.stopCPU)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -133,6 +134,21 @@ func Local(h tlsconf.Handshakes) (Stats, error) {
 	}
 	st.Memory, err = ProcessMemory()
 	return st, err
+}
+
+func (s *Server) memory(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(LiveMemory())
+}
+
+// LiveMemory collects this process's garbage and returns the memory its
+// heap and goroutine stacks then hold, in bytes. It stops the world for
+// a collection: use it outside measurements.
+func LiveMemory() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse + m.StackInuse
 }
 
 func (s *Server) startCPU(w http.ResponseWriter, _ *http.Request) {
@@ -185,6 +201,20 @@ func (c *Client) Stats() (Stats, error) {
 		return st, fmt.Errorf("control: decoding stats: %w", err)
 	}
 	return st, nil
+}
+
+// LiveMemory collects the server's garbage and returns the memory its
+// heap and goroutine stacks then hold, in bytes.
+func (c *Client) LiveMemory() (uint64, error) {
+	body, err := c.do("POST", "/memory")
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	if err := json.Unmarshal(body, &n); err != nil {
+		return 0, fmt.Errorf("control: decoding memory: %w", err)
+	}
+	return n, nil
 }
 
 // StartCPUProfile starts a CPU profile in the server.

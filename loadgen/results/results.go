@@ -71,7 +71,12 @@ type Writer struct {
 	intervals map[string]*intervalLog
 	// attribution is filled in when the run finishes.
 	attribution []AttributionRow
+	connMemory  []runner.ConnMemory
 }
+
+// SetConnMemory records the memory an open connection holds, per
+// transport, for summary.json.
+func (w *Writer) SetConnMemory(m []runner.ConnMemory) { w.connMemory = m }
 
 // Create makes the run's directories, resultsRoot/ID and
 // profilesRoot/ID. It fails rather than reuse an existing directory.
@@ -222,12 +227,15 @@ type summary struct {
 	Reason      string           `json:"reason,omitempty"`
 	Samples     []*runner.Sample `json:"samples"`
 	Attribution []AttributionRow `json:"attribution,omitempty"`
+	// ConnMemory is the memory one open, idle connection holds per
+	// transport, on each side.
+	ConnMemory []runner.ConnMemory `json:"memory_per_connection,omitempty"`
 }
 
 // writeData rewrites bench.txt and summary.json.
 func (w *Writer) writeData() error {
 	js, err := json.MarshalIndent(summary{w.header, w.status, w.reason, w.samples,
-		w.attribution}, "", "  ")
+		w.attribution, w.connMemory}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}

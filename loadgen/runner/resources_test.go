@@ -1,9 +1,12 @@
 package runner
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
 )
 
 func TestGrowthWarnings(t *testing.T) {
@@ -52,5 +55,33 @@ func TestResourcesAreSampled(t *testing.T) {
 	}
 	if len(s.Intervals) < 4 {
 		t.Errorf("%d latency intervals", len(s.Intervals))
+	}
+}
+
+func TestMeasureConnMemory(t *testing.T) {
+	for _, tr := range []tlsconf.Transport{tlsconf.Plaintext, tlsconf.MTLS} {
+		ep := serve(t, tr)
+		m, err := MeasureConnMemory(context.Background(), Scenario{Transport: tr}, ep,
+			validCreds(), 50, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: client %.0f B, server %.0f B per connection over %d", tr, m.ClientBytes,
+			m.ServerBytes, m.Connections)
+		// A call that ends before another starts leaves its connection
+		// for the next, so fewer than 50 may be opened; all stay open.
+		if m.Connections < 25 || m.Connections > 50 {
+			t.Errorf("%s: %d connections opened for 50 simultaneous calls", tr, m.Connections)
+		}
+		// Each open connection holds at least its buffers and a goroutine
+		// on the server.
+		if m.ServerBytes < 1024 || m.ClientBytes < 1024 {
+			t.Errorf("%s: %.0f B on the server and %.0f B on the client per connection",
+				tr, m.ServerBytes, m.ClientBytes)
+		}
+	}
+	if _, err := MeasureConnMemory(context.Background(), Scenario{}, Endpoint{Addr: "x"},
+		Credentials{}, 1, time.Second); err == nil {
+		t.Error("no error without a control address")
 	}
 }

@@ -1,0 +1,96 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/control"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/echo"
+	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
+)
+
+// ConnMemory is what one open, idle connection of a transport holds on
+// each side, measured by opening many and comparing the live heap and
+// stacks before and after.
+type ConnMemory struct {
+	Transport   tlsconf.Transport `json:"transport"`
+	Key         string            `json:"key,omitempty"`
+	Connections int64             `json:"connections"`
+	ClientBytes float64           `json:"client_bytes_per_connection"`
+	ServerBytes float64           `json:"server_bytes_per_connection"`
+}
+
+// MeasureConnMemory opens n connections of scenario sc's transport to
+// the server at ep at once, leaves them idle in go-micro's pool, and
+// returns the memory each holds on either side: the growth of the live
+// heap and goroutine stacks, after a garbage collection, over the
+// connections opened. It needs the server's control address.
+func MeasureConnMemory(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
+	n int, timeout time.Duration) (ConnMemory, error) {
+	out := ConnMemory{Transport: sc.Transport}
+	if sc.Transport.Secure() {
+		out.Key = string(sc.Profile.KeyType())
+	}
+	if ep.Control == nil {
+		return out, errors.New("runner: memory per connection needs the server's control address")
+	}
+	var counters tlsconf.ClientCounters
+	copts := tlsconf.ClientOptions{Roots: cred.Roots, Resume: sc.Resume, Profile: sc.Profile}
+	if sc.Transport == tlsconf.MTLS {
+		copts.Cert = cred.Cert
+	}
+	client := echo.NewClient(echo.ClientConfig{
+		TLS:      tlsconf.Client(sc.Transport, copts, &counters),
+		PoolSize: n,
+		Timeout:  timeout,
+		Counters: &counters,
+	})
+	defer client.Close()
+
+	serverBefore, err := ep.Control.LiveMemory()
+	if err != nil {
+		return out, err
+	}
+	clientBefore := control.LiveMemory()
+
+	// n calls at once need n connections; each goes back to the pool.
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := client.Call(ctx, ep.Addr, []byte("x"))
+			errs <- err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return out, fmt.Errorf("runner: opening connections: %w", err)
+		}
+	}
+
+	clientAfter := control.LiveMemory()
+	serverAfter, err := ep.Control.LiveMemory()
+	if err != nil {
+		return out, err
+	}
+	out.Connections = counters.Snapshot().Dials
+	if out.Connections == 0 {
+		return out, errors.New("runner: no connection was opened")
+	}
+	per := func(after, before uint64) float64 {
+		return (float64(after) - float64(before)) / float64(out.Connections)
+	}
+	out.ClientBytes = per(clientAfter, clientBefore)
+	out.ServerBytes = per(serverAfter, serverBefore)
+	return out, nil
+}

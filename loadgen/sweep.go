@@ -54,12 +54,14 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := f.fs
 	sloFlag := fs.String("slo", "p99=5ms", "latency objective each rate must meet")
 	budget := fs.Float64("error-budget", 0.1, "most failed calls a rate may have, in percent")
-	start := fs.Float64("start", 200, "first rate, in calls per second in total")
+	start := fs.Float64("start", 100, "first rate, in calls per second in total")
 	factor := fs.Float64("factor", 1.25, "each step's rate over the previous one's")
 	maxRate := fs.Float64("max-rate", 20000, "highest rate to try")
 	trs := fs.String("transports", "plaintext,tls,mtls", "transports to sweep, comma-separated")
 	resume := fs.String("resume", "on", "TLS session resumption: on or off")
 	pool := fs.String("pool", "off", "go-micro's connection pool: on, off or a size")
+	retries := fs.Int("retries", 1, "times a rate that broke the objective is measured again "+
+		"before the sweep\nstops: one bad second on a shared machine should not end it")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: loadgen sweep [flags]\n\n"+
 			"Raises an open-loop rate step by step for each transport until the latency\n"+
@@ -89,6 +91,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			*start, *maxRate)
 	case *factor <= 1 || *factor > 10:
 		return usagef("sweep: -factor %v: want more than 1, at most 10", *factor)
+	case *retries < 0 || *retries > 10:
+		return usagef("sweep: -retries %d: want 0 to 10", *retries)
 	}
 	res, err := runner.ParseOnOff("resume", *resume)
 	if err != nil {
@@ -122,33 +126,15 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "sweep %s: from %.0f calls/s, ×%.2f a step, objective %s, "+
 			"error budget %.2f%%\n", sc.Name(), *start, *factor, *sloFlag, *budget)
 		for rate := *start; rate <= *maxRate; rate *= *factor {
-			o.Rate = rate
-			s, err := runner.Run(ctx, sc, srv.endpoint(sc), srv.cred(sc), o)
-			if err != nil && ctx.Err() != nil || err == nil && s.Interrupted {
-				w.Finish(results.Interrupted, "interrupted during "+sc.Name())
-				return errInterrupted
-			}
-			if err != nil && !errors.Is(err, runner.ErrServerLost) {
-				w.Finish(results.Failed, err.Error())
-				return fmt.Errorf("%s at %.0f/s: %w", sc.Name(), rate, err)
-			}
-			s.Scenario += fmt.Sprintf("/rate=%.0f", rate)
-			if err := w.Add(s); err != nil {
-				return err
-			}
-			st := step{transport: sc.Transport, rate: rate, sample: s,
-				failure: judge(s, objective, *budget)}
-			steps = append(steps, st)
-			verdict := "held"
-			if st.failure != "" {
-				verdict = "broke: " + st.failure
-			}
-			fmt.Fprintf(stderr, "  %7.0f/s  achieved %7.0f/s  p%g %-9v %s\n", rate,
-				s.OpenLoop.AchievedRate, objective.percentile,
-				objective.value(s).Round(10*time.Microsecond), verdict)
-			if s.ServerLost {
-				if err := srv.restart(sc, stderr); err != nil {
+			var st step
+			for try := 0; try <= *retries; try++ {
+				o.Rate = rate
+				if st, err = sweepStep(ctx, sc, srv, o, w, objective, *budget, stderr); err != nil {
 					return err
+				}
+				steps = append(steps, st)
+				if st.failure == "" {
+					break
 				}
 			}
 			if st.failure != "" {
@@ -165,6 +151,40 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "%s\nresults: %s\n", report, w.Dir)
 	return nil
+}
+
+// sweepStep measures scenario sc at the rate o.Rate, records the sample,
+// and judges it against the objective.
+func sweepStep(ctx context.Context, sc runner.Scenario, srv *servers, o runner.Options,
+	w *results.Writer, objective slo, budget float64, stderr io.Writer) (step, error) {
+	s, err := runner.Run(ctx, sc, srv.endpoint(sc), srv.cred(sc), o)
+	if err != nil && ctx.Err() != nil || err == nil && s.Interrupted {
+		w.Finish(results.Interrupted, "interrupted during "+sc.Name())
+		return step{}, errInterrupted
+	}
+	if err != nil && !errors.Is(err, runner.ErrServerLost) {
+		w.Finish(results.Failed, err.Error())
+		return step{}, fmt.Errorf("%s at %.0f/s: %w", sc.Name(), o.Rate, err)
+	}
+	s.Scenario += fmt.Sprintf("/rate=%.0f", o.Rate)
+	if err := w.Add(s); err != nil {
+		return step{}, err
+	}
+	st := step{transport: sc.Transport, rate: o.Rate, sample: s,
+		failure: judge(s, objective, budget)}
+	verdict := "held"
+	if st.failure != "" {
+		verdict = "broke: " + st.failure
+	}
+	fmt.Fprintf(stderr, "  %7.0f/s  achieved %7.0f/s  p%g %-9v %s\n", o.Rate,
+		s.OpenLoop.AchievedRate, objective.percentile,
+		objective.value(s).Round(10*time.Microsecond), verdict)
+	if s.ServerLost {
+		if err := srv.restart(sc, stderr); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
 }
 
 // judge says why a step broke the objective, or "" if it held.

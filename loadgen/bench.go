@@ -204,7 +204,6 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 	if err := w.Finish(results.Complete, ""); err != nil {
 		return err
 	}
-	writeReport(w.Dir, stdout, stderr)
 	fmt.Fprintf(stdout, "\n%s", results.Table(w.Samples()))
 	for _, m := range mem {
 		fmt.Fprintf(stdout, "memory per open connection, %-9s client %6.1f KiB, server %6.1f KiB "+
@@ -223,6 +222,7 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 	if o.Profile {
 		fmt.Fprintf(stdout, "profiles: %s\n", w.ProfileDir)
 	}
+	writeReport(w.Dir, stdout, stderr)
 	return nil
 }
 

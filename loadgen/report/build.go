@@ -2,11 +2,12 @@ package report
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"golang.org/x/perf/benchmath"
+
+	"github.com/mtlsbench/gomicro-mtls/loadgen/results"
 )
 
 // A Report is a run's report, ready to write into the run directory.
@@ -137,34 +138,10 @@ func (rep *Report) Write(dir string) ([]string, error) {
 	var paths []string
 	for _, f := range files {
 		p := filepath.Join(dir, f.name)
-		if err := writeFile(p, f.data); err != nil {
+		if err := results.WriteAtomic(p, f.data); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)
 	}
 	return paths, nil
-}
-
-// writeFile replaces path through a temporary file and a rename, so a
-// reader never sees half a report.
-func writeFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-report-*")
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("report: writing %s: %w", path, err)
-	}
-	return nil
 }

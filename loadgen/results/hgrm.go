@@ -16,7 +16,7 @@ import (
 // the text that HdrHistogram's plotter reads.
 func (w *Writer) writeHistogram(name string, h *hdrhistogram.Histogram) error {
 	path := filepath.Join(w.Dir, FileName(name)+".hgrm")
-	return writeAtomic(path, PercentileText(h))
+	return WriteAtomic(path, PercentileText(h))
 }
 
 // PercentileText renders h, whose values are in load.Unit, in

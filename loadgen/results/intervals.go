@@ -67,8 +67,8 @@ func (w *Writer) writeIntervals(s *runner.Sample) error {
 		return err
 	}
 	base := filepath.Join(w.Dir, FileName(s.Scenario))
-	if err := writeAtomic(base+".hlog", l.hlog.Bytes()); err != nil {
+	if err := WriteAtomic(base+".hlog", l.hlog.Bytes()); err != nil {
 		return err
 	}
-	return writeAtomic(base+".intervals.csv", l.csv.Bytes())
+	return WriteAtomic(base+".intervals.csv", l.csv.Bytes())
 }

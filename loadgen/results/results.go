@@ -147,7 +147,7 @@ func (w *Writer) Add(s *runner.Sample) error {
 			continue
 		}
 		path := filepath.Join(w.ProfileDir, FileName(name)+"."+hp.side+".heap.pprof")
-		if err := writeAtomic(path, hp.data); err != nil {
+		if err := WriteAtomic(path, hp.data); err != nil {
 			return err
 		}
 	}
@@ -163,20 +163,20 @@ func (w *Writer) Finish(st Status, reason string) error {
 	}
 	w.attribution = rows
 	if text != nil {
-		if err := writeAtomic(filepath.Join(w.Dir, "attribution.txt"), text); err != nil {
+		if err := WriteAtomic(filepath.Join(w.Dir, "attribution.txt"), text); err != nil {
 			return err
 		}
 	}
 	if err := w.writeData(); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(w.Dir, "comparison.txt"), Compare(w.header, w.samples))
+	return WriteAtomic(filepath.Join(w.Dir, "comparison.txt"), Compare(w.header, w.samples))
 }
 
 // WriteFile writes an extra file of the run, such as a sweep's curve,
 // into the run's directory, atomically.
 func (w *Writer) WriteFile(name string, data []byte) error {
-	return writeAtomic(filepath.Join(w.Dir, name), data)
+	return WriteAtomic(filepath.Join(w.Dir, name), data)
 }
 
 // FileName turns a scenario name into a file name.
@@ -239,15 +239,16 @@ func (w *Writer) writeData() error {
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(w.Dir, "summary.json"), append(js, '\n')); err != nil {
+	if err := WriteAtomic(filepath.Join(w.Dir, "summary.json"), append(js, '\n')); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(w.Dir, "bench.txt"), BenchText(w.header, w.samples))
+	return WriteAtomic(filepath.Join(w.Dir, "bench.txt"), BenchText(w.header, w.samples))
 }
 
-// writeAtomic replaces path with data, so that readers see the old file
-// or the new one, never part of one.
-func writeAtomic(path string, data []byte) error {
+// WriteAtomic replaces path with data through a temporary file and a
+// rename, so that readers see the old file or the new one, never part of
+// one, and a killed process leaves no half-written file.
+func WriteAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("results: %w", err)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mtlsbench/gomicro-mtls/loadgen/control"
-	"github.com/mtlsbench/gomicro-mtls/loadgen/echo"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
 )
 
@@ -38,16 +37,7 @@ func MeasureConnMemory(ctx context.Context, sc Scenario, ep Endpoint, cred Crede
 		return out, errors.New("runner: memory per connection needs the server's control address")
 	}
 	var counters tlsconf.ClientCounters
-	copts := tlsconf.ClientOptions{Roots: cred.Roots, Resume: sc.Resume, Profile: sc.Profile}
-	if sc.Transport == tlsconf.MTLS {
-		copts.Cert = cred.Cert
-	}
-	client := echo.NewClient(echo.ClientConfig{
-		TLS:      tlsconf.Client(sc.Transport, copts, &counters),
-		PoolSize: n,
-		Timeout:  timeout,
-		Counters: &counters,
-	})
+	client := newClient(sc, cred, n, timeout, &counters)
 	defer client.Close()
 
 	serverBefore, err := ep.Control.LiveMemory()

@@ -186,16 +186,7 @@ func Run(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	}
 
 	var counters tlsconf.ClientCounters
-	copts := tlsconf.ClientOptions{Roots: cred.Roots, Resume: sc.Resume, Profile: sc.Profile}
-	if sc.Transport == tlsconf.MTLS {
-		copts.Cert = cred.Cert
-	}
-	client := echo.NewClient(echo.ClientConfig{
-		TLS:      tlsconf.Client(sc.Transport, copts, &counters),
-		PoolSize: sc.PoolSize,
-		Timeout:  o.Timeout,
-		Counters: &counters,
-	})
+	client := newClient(sc, cred, sc.PoolSize, o.Timeout, &counters)
 	defer client.Close()
 	size := o.Payload
 	if sc.Payload != 0 {
@@ -361,4 +352,21 @@ func startProfiles(ep Endpoint, on bool) (func() ([]byte, []byte, error), error)
 		}
 		return buf.Bytes(), srv, nil
 	}, nil
+}
+
+// newClient returns a go-micro echo client for scenario sc that counts
+// its dials and handshakes in c. It presents cred's certificate in
+// mutual TLS scenarios only.
+func newClient(sc Scenario, cred Credentials, pool int, timeout time.Duration,
+	c *tlsconf.ClientCounters) *echo.Client {
+	copts := tlsconf.ClientOptions{Roots: cred.Roots, Resume: sc.Resume, Profile: sc.Profile}
+	if sc.Transport == tlsconf.MTLS {
+		copts.Cert = cred.Cert
+	}
+	return echo.NewClient(echo.ClientConfig{
+		TLS:      tlsconf.Client(sc.Transport, copts, c),
+		PoolSize: pool,
+		Timeout:  timeout,
+		Counters: c,
+	})
 }

@@ -38,6 +38,22 @@ func TestOpenLoopWithStall(t *testing.T) {
 		t.Errorf("achieved %.0f calls/s of 200", s.OpenLoop.AchievedRate)
 	}
 
+	// The same stall under a closed loop of 2 callers: only the 2 calls in
+	// flight wait it out, and the percentiles hide it.
+	closedRes := t.TempDir()
+	r = loadgen(t, "run", "-transport", "plaintext", "-concurrency", "2", "-duration", "2s",
+		"-warmup", "0", "-inject-stall", "300ms@700ms", "-profile=false", "-results", closedRes)
+	if r.code != 0 {
+		t.Fatalf("closed loop: exit %d: %s", r.code, r.stderr)
+	}
+	closed := readSummary(t, closedRes).Samples[0]
+	t.Logf("p99 with a 300 ms stall: open loop %v, closed loop %v",
+		time.Duration(s.Latency.P99), time.Duration(closed.Latency.P99))
+	if closed.Latency.P99*5 > s.Latency.P99 {
+		t.Errorf("closed-loop p99 %v is not far below the open loop's %v",
+			time.Duration(closed.Latency.P99), time.Duration(s.Latency.P99))
+	}
+
 	hlog := mustGlob(t, filepath.Join(res, "*", "*.hlog"))[0]
 	f, err := os.Open(hlog)
 	if err != nil {

@@ -73,9 +73,11 @@ func newBenchFlags(name string, stderr io.Writer, count int) *benchFlags {
 		"each measurement")
 	fs.StringVar(&f.certs, "certs", "", "directory written by 'loadgen certs' to use instead "+
 		"of a fresh test PKI")
-	fs.StringVar(&f.ca, "ca", "", "with -target: PEM CA bundle that verifies the server")
-	fs.StringVar(&f.cert, "cert", "", "with -target: PEM client certificate chain, for mtls")
-	fs.StringVar(&f.key, "key", "", "with -target: PEM private key of -cert")
+	if name == "run" {
+		fs.StringVar(&f.ca, "ca", "", "with -target: PEM CA bundle that verifies the server")
+		fs.StringVar(&f.cert, "cert", "", "with -target: PEM client certificate chain, for mtls")
+		fs.StringVar(&f.key, "key", "", "with -target: PEM private key of -cert")
+	}
 	return f
 }
 
@@ -138,14 +140,16 @@ func parseSize(s string) (int, error) {
 func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.Scenario,
 	srv *servers, target string, args []string, stdout, stderr io.Writer) error {
 	h := header(f, o, target, args)
+	h.Stall = srv.stall
 	w, err := createRun(f, h)
 	if err != nil {
 		return err
 	}
 	total := len(scs) * f.count
 	per := o.Warmup + o.Duration
-	fmt.Fprintf(stderr, "run %s: %d scenarios × %d repetitions, about %v of measurement\n",
-		h.RunID, len(scs), f.count, (time.Duration(total) * per).Round(time.Second))
+	fmt.Fprintf(stderr, "run %s: %s × %s, about %v of measurement\n", h.RunID,
+		plural(len(scs), "scenario"), plural(f.count, "repetition"),
+		(time.Duration(total) * per).Round(time.Second))
 	limits := runner.MachineLimits()
 	for _, warn := range limits.PlanWarnings(o.Concurrency) {
 		fmt.Fprintf(stderr, "warning: %s\n", warn)
@@ -157,14 +161,14 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 		for _, sc := range scs {
 			if ctx.Err() != nil {
 				w.Finish(results.Interrupted, "interrupted before "+sc.Name())
-				return errInterrupted
+				return fmt.Errorf("%w: results so far are in %s", errInterrupted, w.Dir)
 			}
 			step++
 			s, err := runner.Run(ctx, sc, srv.endpoint(sc), srv.cred(sc), o)
 			switch {
 			case err != nil && ctx.Err() != nil:
 				w.Finish(results.Interrupted, "interrupted during "+sc.Name())
-				return errInterrupted
+				return fmt.Errorf("%w: results so far are in %s", errInterrupted, w.Dir)
 			case errors.Is(err, runner.ErrServerLost):
 				lost = append(lost, fmt.Sprintf("%s rep %d", sc.Name(), rep))
 			case err != nil:
@@ -186,12 +190,26 @@ func measure(ctx context.Context, f *benchFlags, o runner.Options, scs []runner.
 				}
 			} else if s.Interrupted {
 				w.Finish(results.Interrupted, "interrupted during "+sc.Name())
-				return errInterrupted
+				return fmt.Errorf("%w: results so far are in %s", errInterrupted, w.Dir)
 			}
 		}
 	}
 	mem := connMemory(ctx, scs, srv, o, stderr)
 	w.SetConnMemory(mem)
+	if failed := neverSucceeded(w.Samples()); len(failed) > 0 {
+		reason := "every call failed in " + strings.Join(failed, ", ")
+		w.Finish(results.Failed, reason)
+		for _, s := range w.Samples() {
+			if s.OK == 0 && s.Calls > 0 {
+				for c, msg := range s.FirstErrors {
+					fmt.Fprintf(stderr, "%s: %s: %s\n", s.Scenario, c, msg)
+				}
+				break
+			}
+		}
+		return fmt.Errorf("%s; those measurements are not in bench.txt (results in %s)",
+			reason, w.Dir)
+	}
 	if len(lost) > 0 {
 		reason := "the server exited during " + strings.Join(lost, ", ")
 		if err := w.Finish(results.Incomplete, reason); err != nil {
@@ -233,10 +251,24 @@ func progress(stderr io.Writer, step, total int, start time.Time, s *runner.Samp
 	if s.Server != nil {
 		hs = *s.Server
 	}
-	line := fmt.Sprintf("[%3d/%d] %-42s rep %d  %7.0f calls/s  p50 %-8v p99 %-8v "+
-		"%d full %d resumed handshakes  %d errors", step, total, s.Scenario, s.Rep,
-		float64(s.Calls)/s.Elapsed.Seconds(), time.Duration(s.Latency.P50),
-		time.Duration(s.Latency.P99), hs.Full, hs.Resumed, s.Errors)
+	p50, p99 := "n/a", "n/a" // no call succeeded
+	if s.OK > 0 {
+		p50, p99 = time.Duration(s.Latency.P50).String(), time.Duration(s.Latency.P99).String()
+	}
+	rate := fmt.Sprintf("%7.0f calls/s", float64(s.Calls)/s.Elapsed.Seconds())
+	if ol := s.OpenLoop; ol != nil {
+		rate += fmt.Sprintf(" of %.0f", ol.TargetRate)
+	}
+	line := fmt.Sprintf("[%3d/%d] %-42s rep %d  %s  p50 %-8s p99 %-8s "+
+		"%d full %d resumed handshakes  %d errors", step, total, s.Scenario, s.Rep, rate,
+		p50, p99, hs.Full, hs.Resumed, s.Errors)
+	if ol := s.OpenLoop; ol != nil {
+		line += fmt.Sprintf("  %.1f%% started late", 100*float64(ol.Late)/
+			float64(max(ol.Scheduled, 1)))
+	}
+	if s.Interrupted {
+		line += "  (cut short: not a sample)"
+	}
 	if step < total {
 		line += fmt.Sprintf("  (%v left)", left.Round(time.Second))
 	}
@@ -269,7 +301,7 @@ func unwrapAll(err error) error {
 }
 
 func header(f *benchFlags, o runner.Options, target string, args []string) results.Header {
-	return results.Header{
+	h := results.Header{
 		RunID:       time.Now().UTC().Format("20060102-150405"),
 		Started:     time.Now().UTC(),
 		Command:     append([]string{"loadgen", f.fs.Name()}, args...),
@@ -283,6 +315,10 @@ func header(f *benchFlags, o runner.Options, target string, args []string) resul
 		Target:      target,
 		Profile:     o.Profile,
 	}
+	if o.Rate > 0 {
+		h.Rate, h.Arrival, h.MaxInFlight = o.Rate, f.arrival, o.MaxInFlight
+	}
+	return h
 }
 
 // checkReachable fails fast, with the cause, when nothing answers at
@@ -339,4 +375,25 @@ func connMemory(ctx context.Context, scs []runner.Scenario, srv *servers, o runn
 		out = append(out, m)
 	}
 	return out
+}
+
+// neverSucceeded names each scenario with a sample in which every call
+// failed: what the run measured there is the failure, not the server.
+func neverSucceeded(samples []*runner.Sample) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range samples {
+		if !s.Interrupted && s.Calls > 0 && s.OK == 0 && !seen[s.Scenario] {
+			seen[s.Scenario] = true
+			out = append(out, s.Scenario)
+		}
+	}
+	return out
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

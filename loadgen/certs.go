@@ -57,10 +57,20 @@ func keyTypeNames() string {
 
 // parse parses flags and refuses leftover arguments.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
+	// The flag package prints its error and the whole usage on a bad
+	// value; a one-line error is what the user needs, so it prints
+	// nothing here and the usage is shown for -h only.
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if err == flag.ErrHelp {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
 		return usageError{fmt.Errorf("%s: %w", fs.Name(), err)}
 	}
 	if fs.NArg() > 0 {

@@ -69,7 +69,7 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errInterrupted):
-		fmt.Fprintln(stderr, "loadgen: interrupted; results so far are kept")
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 130
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)

@@ -12,6 +12,7 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	f := newBenchFlags("matrix", stderr, 6)
 	matrix := f.fs.String("matrix", "core", "which scenarios (see the list above)")
 	f.fs.Usage = func() {
+		fmt.Fprintf(stderr, "%s\n", usage)
 		fmt.Fprintf(stderr, "Usage: loadgen [matrix] [flags]\n\n"+
 			"Runs every scenario of a matrix -count times, interleaved, against echo servers\n"+
 			"in child processes, and writes bench.txt, summary.json, a .hgrm histogram per\n"+
@@ -33,10 +34,6 @@ func runMatrix(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	scs, err := runner.FindMatrix(*matrix)
 	if err != nil {
 		return usagef("matrix: -matrix: %v", err)
-	}
-	if f.ca != "" || f.cert != "" || f.key != "" {
-		return usagef("matrix: -ca, -cert and -key are for 'loadgen run -target'; " +
-			"use -certs DIR for the servers this command starts")
 	}
 	if f.certs != "" && *matrix == "keys" {
 		return usagef("matrix: -matrix keys makes certificates of every key type; " +

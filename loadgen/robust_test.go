@@ -183,3 +183,24 @@ func childServe(ppid int) int {
 	}
 	return 0
 }
+
+// TestEveryCallFailing checks that a run in which no call succeeds is
+// reported as failed, with the cause, and leaves bench.txt without
+// latencies that would read as fast calls.
+func TestEveryCallFailing(t *testing.T) {
+	certs := writeCerts(t)
+	srv := startServe(t, "mtls", certs)
+	res := t.TempDir()
+	r := loadgen(t, "run", "-target", srv.RPC, "-transport", "plaintext", "-duration", "300ms",
+		"-warmup", "0", "-profile=false", "-results", res)
+	if r.code != 1 || !strings.Contains(r.stderr, "every call failed") ||
+		!strings.Contains(r.stderr, "tls-rejected-by-server") {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 naming the failure and its class", r.code,
+			r.stderr)
+	}
+	sum := readSummary(t, res)
+	if sum.Status != "failed" || len(sum.Samples) != 1 || sum.Samples[0].OK != 0 {
+		t.Errorf("status %q with %d samples", sum.Status, len(sum.Samples))
+	}
+	checkBenchTxt(t, mustGlob(t, filepath.Join(res, "*", "bench.txt"))[0], 0)
+}

@@ -85,6 +85,26 @@ func (c *Client) Call(ctx context.Context, addr string, payload []byte) ([]byte,
 	return rsp.Data, nil
 }
 
+// Hold makes a call to the echo server at addr as a go-micro stream and
+// keeps the stream, and so its connection, open until release is called,
+// which reads the reply. Held calls each have a connection of their own,
+// so n of them open n connections, however fast the server answers.
+func (c *Client) Hold(ctx context.Context, addr string) (release func() error, err error) {
+	req := c.c.NewRequest(Service, Endpoint, &bytes.Frame{Data: []byte("x")})
+	st, err := c.c.Stream(ctx, req, client.WithAddress(addr))
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		var rsp bytes.Frame
+		err := st.Recv(&rsp)
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, nil
+}
+
 // Close closes every connection the client still holds, pooled or not.
 func (c *Client) Close() error { return c.tr.closeAll() }
 

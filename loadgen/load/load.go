@@ -103,6 +103,9 @@ type Result struct {
 	Scheduled int64
 	Late      int64
 	MaxLate   time.Duration
+	// Queued counts the open loop's calls that found Concurrency calls
+	// in flight and waited for one to end: the server fell behind.
+	Queued int64
 
 	// Intervals, when Config.Interval is set, cover the phase in order.
 	Intervals []Interval
@@ -160,7 +163,7 @@ func Run(ctx context.Context, cfg Config, call Call) (*Result, error) {
 	}
 	if sched != nil {
 		res.Service = NewHistogram(cfg.MaxLatency)
-		res.Scheduled = sched.n
+		res.Scheduled, res.Queued = sched.n, sched.queued
 	}
 	return res, merge(res, workers)
 }

@@ -10,7 +10,8 @@ import (
 
 // schedule is an open loop's plan: when each call is due.
 type schedule struct {
-	n int64 // calls scheduled
+	n      int64 // calls scheduled
+	queued int64 // calls that found every worker busy and waited for one
 }
 
 // runOpen schedules calls at cfg.Rate until cfg.Duration, hands each to a
@@ -57,6 +58,8 @@ func runOpen(ctx context.Context, cfg Config, start time.Time, iv *intervals,
 		}
 		if len(workers) < cfg.Concurrency {
 			spawn()
+		} else {
+			s.queued++
 		}
 		select {
 		case due <- next:

@@ -100,7 +100,8 @@ var Gated = []string{"sec/op", "p50-sec", "p99-sec", "p99.9-sec",
 // EnvKeys are the configuration lines that must match for two runs to
 // be comparable.
 var EnvKeys = []string{"goos", "goarch", "cpu", "gomaxprocs", "kernel", "go", "go-micro",
-	"concurrency", "payload", "duration"}
+	"concurrency", "payload", "warmup", "duration", "profile", "load", "rate", "arrival",
+	"max-inflight", "inject-stall"}
 
 // A Row compares one figure of one scenario in two runs.
 type Row struct {

@@ -44,11 +44,26 @@ func BenchText(h Header, samples []*runner.Sample) []byte {
 		{Key: "duration", Value: []byte(h.Duration.String()), File: true},
 		{Key: "profile", Value: []byte(onOff(h.Profile)), File: true},
 	}
+	if h.Rate > 0 {
+		cfg = append(cfg,
+			benchfmt.Config{Key: "load", Value: []byte("open"), File: true},
+			benchfmt.Config{Key: "rate", Value: []byte(strconv.FormatFloat(h.Rate, 'g', -1, 64)),
+				File: true},
+			benchfmt.Config{Key: "arrival", Value: []byte(h.Arrival), File: true},
+			benchfmt.Config{Key: "max-inflight", Value: []byte(strconv.Itoa(h.MaxInFlight)),
+				File: true})
+	} else {
+		cfg = append(cfg, benchfmt.Config{Key: "load", Value: []byte("closed"), File: true})
+	}
+	if h.Stall != "" {
+		cfg = append(cfg, benchfmt.Config{Key: "inject-stall", Value: []byte(h.Stall),
+			File: true})
+	}
 	if h.Target != "" {
 		cfg = append(cfg, benchfmt.Config{Key: "target", Value: []byte(h.Target), File: true})
 	}
 	for _, s := range samples {
-		if s.Interrupted || s.Calls == 0 {
+		if !s.Measured() {
 			continue
 		}
 		w.Write(&benchfmt.Result{

@@ -50,7 +50,7 @@ func Compare(h Header, samples []*runner.Sample) []byte {
 	var order []string
 	var base = map[string]string{} // scenario -> its baseline's name
 	for _, s := range samples {
-		if s.Interrupted || s.Calls == 0 {
+		if !s.Measured() {
 			continue
 		}
 		if _, ok := byName[s.Scenario]; !ok {

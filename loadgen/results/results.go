@@ -39,6 +39,13 @@ type Header struct {
 	// the run itself.
 	Target  string `json:"target,omitempty"`
 	Profile bool   `json:"profile"`
+	// Rate is the open loop's calls per second, 0 for the closed loop,
+	// with its Arrival process (uniform or poisson) and MaxInFlight.
+	Rate        float64 `json:"rate,omitempty"`
+	Arrival     string  `json:"arrival,omitempty"`
+	MaxInFlight int     `json:"max_inflight,omitempty"`
+	// Stall is the -inject-stall given to the server, if any.
+	Stall string `json:"inject_stall,omitempty"`
 }
 
 // Status says whether a run finished.
@@ -208,6 +215,7 @@ func (w *Writer) addProfile(name string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
+	f.Chmod(0o644) // like every other result file
 	if err := p.Write(f); err != nil {
 		f.Close()
 		os.Remove(f.Name())

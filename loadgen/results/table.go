@@ -17,7 +17,7 @@ func Table(samples []*runner.Sample) []byte {
 	var order []string
 	by := map[string][]*runner.Sample{}
 	for _, s := range samples {
-		if s.Interrupted || s.Calls == 0 {
+		if !s.Measured() {
 			continue
 		}
 		if by[s.Scenario] == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/mtlsbench/gomicro-mtls/loadgen/control"
@@ -23,10 +22,10 @@ type ConnMemory struct {
 }
 
 // MeasureConnMemory opens n connections of scenario sc's transport to
-// the server at ep at once, leaves them idle in go-micro's pool, and
-// returns the memory each holds on either side: the growth of the live
-// heap and goroutine stacks, after a garbage collection, over the
-// connections opened. It needs the server's control address.
+// the server at ep, each with a call in progress, and returns the memory
+// each holds on either side: the growth of the live heap and goroutine
+// stacks, after a garbage collection, over the connections opened. It
+// needs the server's control address.
 func MeasureConnMemory(ctx context.Context, sc Scenario, ep Endpoint, cred Credentials,
 	n int, timeout time.Duration) (ConnMemory, error) {
 	out := ConnMemory{Transport: sc.Transport}
@@ -46,26 +45,19 @@ func MeasureConnMemory(ctx context.Context, sc Scenario, ep Endpoint, cred Crede
 	}
 	clientBefore := control.LiveMemory()
 
-	// n calls at once need n connections; each goes back to the pool.
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
+	// Each held call keeps a connection of its own until released.
+	var releases []func() error
+	defer func() {
+		for _, r := range releases {
+			r()
+		}
+	}()
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, err := client.Call(ctx, ep.Addr, []byte("x"))
-			errs <- err
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+		release, err := client.Hold(ctx, ep.Addr)
 		if err != nil {
 			return out, fmt.Errorf("runner: opening connections: %w", err)
 		}
+		releases = append(releases, release)
 	}
 
 	clientAfter := control.LiveMemory()

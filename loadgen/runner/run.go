@@ -130,7 +130,9 @@ type OpenLoop struct {
 	// schedule; MaxLate is the largest delay.
 	Late    int64         `json:"late"`
 	MaxLate time.Duration `json:"max_late_ns"`
-	Service Latency       `json:"service_latency"`
+	// Queued counts calls that waited for one of the MaxInFlight slots.
+	Queued  int64   `json:"queued"`
+	Service Latency `json:"service_latency"`
 }
 
 // Latency is a latency distribution's summary, in nanoseconds.

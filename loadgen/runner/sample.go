@@ -41,6 +41,7 @@ func newSample(sc Scenario, o Options, res *load.Result, before, after snapshot)
 			Scheduled:    res.Scheduled,
 			Late:         res.Late,
 			MaxLate:      res.MaxLate,
+			Queued:       res.Queued,
 			Service:      Summarize(res.Service),
 		}
 	}
@@ -60,11 +61,11 @@ func newSample(sc Scenario, o Options, res *load.Result, before, after snapshot)
 		s.ServerMemory = after.server.Memory
 		s.ServerGoroutines = after.server.Goroutines
 	}
-	s.Warnings = warnings(sc, s)
+	s.Warnings = warnings(sc, o, s)
 	return s
 }
 
-func warnings(sc Scenario, s *Sample) []string {
+func warnings(sc Scenario, o Options, s *Sample) []string {
 	var w []string
 	if s.Server == nil {
 		w = append(w, "server-side counts unavailable: the server has no control address")
@@ -78,10 +79,18 @@ func warnings(sc Scenario, s *Sample) []string {
 	if s.Calls == 0 {
 		w = append(w, "no call completed during the measurement")
 	}
-	if ol := s.OpenLoop; ol != nil && float64(ol.Late) > 0.01*float64(ol.Scheduled) {
-		w = append(w, fmt.Sprintf("the load generator fell behind: %d of %d calls started "+
-			"over %v late (up to %v); the latencies describe the generator, not the server",
-			ol.Late, ol.Scheduled, load.LateAfter, ol.MaxLate.Round(time.Millisecond)))
+	if ol := s.OpenLoop; ol != nil {
+		switch {
+		case float64(ol.Queued) > 0.01*float64(ol.Scheduled):
+			w = append(w, fmt.Sprintf("the server fell behind the rate: %d of %d calls found "+
+				"every one of the %d in-flight slots (-max-inflight) busy and started late; "+
+				"their latency counts from when they were due", ol.Queued, ol.Scheduled,
+				o.MaxInFlight))
+		case float64(ol.Late) > 0.01*float64(ol.Scheduled):
+			w = append(w, fmt.Sprintf("the load generator fell behind: %d of %d calls started "+
+				"over %v late (up to %v); the latencies describe the generator, not the server",
+				ol.Late, ol.Scheduled, load.LateAfter, ol.MaxLate.Round(time.Millisecond)))
+		}
 	}
 	if sc.PoolSize > 0 && s.Calls > 1 && s.Client.Dials >= s.Calls {
 		w = append(w, "the pool never reused a connection")
@@ -100,6 +109,12 @@ func warnings(sc Scenario, s *Sample) []string {
 	}
 	return w
 }
+
+// Measured reports whether the sample measured the server: it was not
+// cut short, and at least one call succeeded. Other samples stay in
+// summary.json but not in bench.txt, tables or comparisons, where their
+// empty latencies would read as fast calls.
+func (s *Sample) Measured() bool { return !s.Interrupted && s.OK > 0 }
 
 // Negotiated is what the scenario's TLS handshakes agreed on, from the
 // client's side, or the zero value for plaintext. In TLS 1.2 the client

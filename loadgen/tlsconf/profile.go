@@ -112,8 +112,8 @@ func ParseGroup(s string) (tls.CurveID, error) {
 func (p Profile) Check() error {
 	if p.Suite != 0 {
 		if p.Version != tls.VersionTLS12 {
-			return fmt.Errorf("tlsconf: cipher suite %s needs TLS 1.2 (-tls 1.2): "+
-				"crypto/tls does not let TLS 1.3 suites be chosen", tls.CipherSuiteName(p.Suite))
+			return fmt.Errorf("tlsconf: cipher suite %s is a TLS 1.2 suite and needs -tls 1.2 "+
+				"(crypto/tls does not let TLS 1.3 suites be chosen)", tls.CipherSuiteName(p.Suite))
 		}
 		name := tls.CipherSuiteName(p.Suite)
 		rsaSuite := strings.Contains(name, "_RSA_")

@@ -15,8 +15,8 @@ func TestCheckRefusesImpossibleProfiles(t *testing.T) {
 		p    Profile
 		want string
 	}{
-		{Profile{Suite: ecdsaSuite}, "needs TLS 1.2"},
-		{Profile{Version: tls.VersionTLS13, Suite: ecdsaSuite}, "needs TLS 1.2"},
+		{Profile{Suite: ecdsaSuite}, "needs -tls 1.2"},
+		{Profile{Version: tls.VersionTLS13, Suite: ecdsaSuite}, "needs -tls 1.2"},
 		{Profile{Version: tls.VersionTLS12, Suite: ecdsaSuite, Key: pki.RSA2048},
 			"TLS_ECDHE_RSA_"},
 		{Profile{Version: tls.VersionTLS12, Suite: rsaSuite}, "TLS_ECDHE_ECDSA_"},

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/micro/go-micro/v2/client"
@@ -15,6 +13,7 @@ import (
 	"github.com/micro/go-micro/v2/registry/memory"
 	"github.com/micro/go-micro/v2/transport"
 
+	"github.com/mtlsbench/gomicro-mtls/loadgen/mtls"
 	"github.com/mtlsbench/gomicro-mtls/loadgen/tlsconf"
 )
 
@@ -49,11 +48,7 @@ func NewClient(cfg ClientConfig) *Client {
 	if timeout == 0 {
 		timeout = client.DefaultRequestTimeout
 	}
-	tr := &countingTransport{tlsConfig: cfg.TLS, counters: cfg.Counters, timeout: timeout,
-		open: map[*trackedClient]struct{}{}}
-	if cfg.TLS == nil {
-		tr.plain = transport.NewTransport(transport.Timeout(timeout))
-	}
+	tr := newCountingTransport(cfg.TLS, timeout, cfg.Counters)
 	// A selector of the client's own: client.Registry would otherwise
 	// reconfigure go-micro's global default selector, shared by every
 	// client in the process. Calls name their address, so the selector
@@ -111,20 +106,32 @@ func (c *Client) Close() error { return c.tr.closeAll() }
 // countingTransport wraps go-micro's HTTP transport to count dials and
 // to close pooled connections when the client is done with them.
 //
-// Subtleness: go-micro's HTTP transport writes NextProtos into the
-// tls.Config it holds on every Dial, a data race when calls dial
-// concurrently. So each secure dial gets its own clone of the config in
-// a transport of its own. A clone shares the original's session cache,
-// so resumption still works.
+// Secure dials go through mtls.NewClientTransport, which gives each dial
+// its own clone of the TLS configuration: go-micro writes NextProtos into
+// the configuration on every dial, a data race when calls dial at once.
+// Every connection is guarded (mtls.GuardConn) so that go-micro closing
+// it while a call still reads cannot crash the process.
 type countingTransport struct {
 	tlsConfig *tls.Config
-	plain     transport.Transport
+	dial      transport.Transport
 	counters  *tlsconf.ClientCounters
-	// timeout is the read and write deadline of every Send and Recv.
-	timeout time.Duration
 
 	mu   sync.Mutex
 	open map[*trackedClient]struct{}
+}
+
+func newCountingTransport(cfg *tls.Config, timeout time.Duration,
+	counters *tlsconf.ClientCounters) *countingTransport {
+	t := &countingTransport{tlsConfig: cfg, counters: counters,
+		open: map[*trackedClient]struct{}{}}
+	// The timeout is each Send's and Recv's deadline: it bounds how long
+	// closing a connection waits for a read in progress.
+	if cfg != nil {
+		t.dial = mtls.NewClientTransport(cfg, transport.Timeout(timeout))
+	} else {
+		t.dial = transport.NewTransport(transport.Timeout(timeout))
+	}
+	return t
 }
 
 func (t *countingTransport) Dial(addr string,
@@ -132,17 +139,14 @@ func (t *countingTransport) Dial(addr string,
 	if t.counters != nil {
 		t.counters.Dialled()
 	}
-	tr := t.plain
-	if t.tlsConfig != nil {
-		cfg := t.tlsConfig.Clone()
-		cfg.NextProtos = []string{"http/1.1"}
-		tr = transport.NewTransport(transport.TLSConfig(cfg), transport.Timeout(t.timeout))
-	}
-	c, err := tr.Dial(addr, opts...)
+	c, err := t.dial.Dial(addr, opts...)
 	if err != nil {
 		return nil, err
 	}
-	tc := &trackedClient{Client: c, owner: t, secure: t.tlsConfig != nil}
+	if t.tlsConfig == nil {
+		c = mtls.GuardConn(c, false) // the secure transport guards its own
+	}
+	tc := &trackedClient{Client: c, owner: t}
 	t.mu.Lock()
 	t.open[tc] = struct{}{}
 	t.mu.Unlock()
@@ -169,116 +173,18 @@ func (t *countingTransport) Listen(string, ...transport.ListenOption) (transport
 }
 func (t *countingTransport) String() string { return "http" }
 
-// trackedClient is one connection of the client.
-//
-// Subtleness ahead: go-micro's HTTP transport client resets its read
-// buffer in Close without waiting for a Recv in progress, and go-micro
-// closes a connection from another goroutine when a call times out or
-// its context ends, while the reading goroutine is still in Recv. The
-// reader then panics inside bufio and takes the process down. So Close
-// here waits: while a Send or Recv is running it only marks the
-// connection, and the real Close happens when that call returns. Reads
-// and writes have a deadline (the transport's Timeout), so the wait is
-// bounded.
+// trackedClient is one open connection of the client, so that Close can
+// close the pooled ones go-micro never closes itself.
 type trackedClient struct {
 	transport.Client
-	owner  *countingTransport
-	secure bool
-	// answered is set once a reply has been read: the peer accepted the
-	// connection.
-	answered bool
-
-	mu      sync.Mutex
-	busy    int  // Send and Recv calls in progress
-	closing bool // Close was called
-	closed  bool // the underlying client was closed
+	owner *countingTransport
 }
 
-var errClosed = errors.New("echo: connection closed")
-
-// begin marks a Send or Recv as running, unless the connection is closing.
-func (c *trackedClient) begin() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closing {
-		return false
-	}
-	c.busy++
-	return true
-}
-
-// end marks a Send or Recv as done, and closes the connection if Close
-// was called meanwhile.
-func (c *trackedClient) end() {
-	c.mu.Lock()
-	c.busy--
-	closeNow := c.busy == 0 && c.closing && !c.closed
-	if closeNow {
-		c.closed = true
-	}
-	c.mu.Unlock()
-	if closeNow {
-		c.Client.Close()
-	}
-}
-
-// Send sends a request. When the first request on a TLS connection
-// fails because the server has already closed the connection, the
-// server's TLS alert saying why is usually waiting to be read: under TLS
-// 1.3 the client finishes its handshake before the server has checked
-// the client's certificate. Send reads that alert so the caller learns
-// the cause, not just "broken pipe". This happens only on a failed call
-// and adds nothing to a successful one.
-func (c *trackedClient) Send(m *transport.Message) error {
-	if !c.begin() {
-		return errClosed
-	}
-	defer c.end()
-	err := c.Client.Send(m)
-	if err == nil || !c.secure || c.answered || !peerClosed(err) {
-		return err
-	}
-	if rerr := c.Client.Recv(&transport.Message{}); rerr != nil &&
-		strings.Contains(rerr.Error(), "tls:") {
-		return rerr
-	}
-	return err
-}
-
-// Recv reads a reply.
-func (c *trackedClient) Recv(m *transport.Message) error {
-	if !c.begin() {
-		return errClosed
-	}
-	defer c.end()
-	err := c.Client.Recv(m)
-	if err == nil {
-		c.answered = true
-	}
-	return err
-}
-
-// Close closes the connection now, or when the Send or Recv in progress
-// returns.
 func (c *trackedClient) Close() error {
 	c.owner.mu.Lock()
 	delete(c.owner.open, c)
 	c.owner.mu.Unlock()
-	c.mu.Lock()
-	c.closing = true
-	closeNow := c.busy == 0 && !c.closed
-	if closeNow {
-		c.closed = true
-	}
-	c.mu.Unlock()
-	if closeNow {
-		return c.Client.Close()
-	}
-	return nil
-}
-
-func peerClosed(err error) bool {
-	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+	return c.Client.Close()
 }
 
 var errNoListen = errors.New("echo: the client transport cannot listen")

@@ -3,10 +3,7 @@ package mtls
 import (
 	"crypto/tls"
 	"errors"
-	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 
 	"github.com/micro/go-micro/v2/transport"
 )
@@ -24,21 +21,13 @@ import (
 // transport. A Dial is refused when there is no configuration or it sets
 // InsecureSkipVerify: this transport always verifies the server.
 //
-// When a request on a new connection cannot be sent because the server
-// has closed it, the transport reads the TLS alert the server sent before
-// closing and returns it ("remote error: tls: ..."), instead of a bare
-// "broken pipe". Under TLS 1.3 this is how a client learns that the
-// server refused its certificate: its own handshake completed before the
-// server checked it.
+// Each connection is guarded (GuardConn): closing it while a call reads
+// is safe, and a certificate the server refused is reported with the
+// server's TLS alert rather than as a broken pipe. Pass a
+// transport.Timeout so that a close waiting for a read is bounded.
 //
 // Listen is go-micro's own, with cfg unchanged; use ServerTransport for
 // a server.
-//
-// BUG: go-micro's client closes a connection from another goroutine when
-// a call times out, and its HTTP transport's Close resets the read buffer
-// that a Recv still in progress is reading: a data race this transport
-// does not prevent. The echo client of this module shows a fix: Close
-// waits for the Recv, which a transport.Timeout bounds.
 func NewClientTransport(cfg *tls.Config, opts ...transport.Option) transport.Transport {
 	t := &clientTransport{}
 	for _, o := range opts {
@@ -96,7 +85,7 @@ func (t *clientTransport) Dial(addr string, opts ...transport.DialOption) (trans
 	if err != nil {
 		return nil, err
 	}
-	return &alertClient{Client: c}, nil
+	return GuardConn(c, true), nil
 }
 
 // Listen listens with go-micro's HTTP transport and the configuration as
@@ -109,39 +98,3 @@ func (t *clientTransport) Listen(addr string, opts ...transport.ListenOption) (
 }
 
 func (t *clientTransport) String() string { return "http" }
-
-// alertClient is one client connection. It reads the server's TLS alert
-// when the first request on the connection fails because the server has
-// closed it.
-type alertClient struct {
-	transport.Client
-	// answered is set once a reply was read: the server accepted the
-	// connection, and a later failure is not a handshake's.
-	answered atomic.Bool
-}
-
-func (c *alertClient) Send(m *transport.Message) error {
-	err := c.Client.Send(m)
-	if err == nil || c.answered.Load() || !peerClosed(err) {
-		return err
-	}
-	// go-micro queued the request before writing it, so Recv reads the
-	// connection's next record: the server's alert, if it sent one.
-	if rerr := c.Client.Recv(&transport.Message{}); rerr != nil &&
-		strings.Contains(rerr.Error(), "tls:") {
-		return rerr
-	}
-	return err
-}
-
-func (c *alertClient) Recv(m *transport.Message) error {
-	err := c.Client.Recv(m)
-	if err == nil {
-		c.answered.Store(true)
-	}
-	return err
-}
-
-func peerClosed(err error) bool {
-	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
-}

@@ -179,9 +179,9 @@ func overheadChart(ovs []overhead) *chart {
 	var groups []string
 	idx := map[string]int{}
 	for _, o := range ovs {
-		if _, ok := idx[o.scenario]; !ok {
-			idx[o.scenario] = len(groups)
-			groups = append(groups, label(o.scenario))
+		if _, ok := idx[o.Scenario]; !ok {
+			idx[o.Scenario] = len(groups)
+			groups = append(groups, label(o.Scenario))
 		}
 	}
 	var shown []metric
@@ -196,7 +196,7 @@ func overheadChart(ovs []overhead) *chart {
 			lo: nans(len(groups)), hi: nans(len(groups))}
 		for _, o := range ovs {
 			if o.m.unit == m.unit {
-				g := idx[o.scenario]
+				g := idx[o.Scenario]
 				s.vals[g], s.lo[g], s.hi[g] = o.pct, o.lo, o.hi
 			}
 		}

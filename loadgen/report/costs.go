@@ -87,7 +87,7 @@ func cpuChart(r *Run) *chart {
 		s := barSeries{slot: slot, color: colorOf(slot), vals: nans(n), lo: nans(n),
 			hi: nans(n)}
 		for g, name := range r.Scenarios {
-			smp, ok := sampleOf(by[name], metric{get: k.get})
+			smp, ok := results.SampleOf(by[name], k.get)
 			if !ok {
 				continue
 			}

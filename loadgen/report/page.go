@@ -112,17 +112,17 @@ func overheadSections(ovs []overhead) (*table, []block) {
 			if !math.IsNaN(o.lo) {
 				rng = pct(o.lo) + " to " + pct(o.hi)
 			}
-			sec.Table.Rows = append(sec.Table.Rows, []string{shortName(o.scenario),
-				m.withCI(o.base), m.withCI(o.this), change, rng, pvalue(o.cmp),
-				fmt.Sprintf("%d+%d", o.cmp.N1, o.cmp.N2)})
+			sec.Table.Rows = append(sec.Table.Rows, []string{shortName(o.Scenario),
+				m.withCI(o.Base), m.withCI(o.This), change, rng, pvalue(o.Cmp),
+				fmt.Sprintf("%d+%d", o.Cmp.N1, o.Cmp.N2)})
 			if !m.chart {
 				continue
 			}
-			i, ok := rowOf[o.scenario]
+			i, ok := rowOf[o.Scenario]
 			if !ok {
 				i = len(glance.Rows)
-				rowOf[o.scenario] = i
-				row := []string{shortName(o.scenario), shortName(o.baseline)}
+				rowOf[o.Scenario] = i
+				row := []string{shortName(o.Scenario), shortName(o.Baseline)}
 				for range shown {
 					row = append(row, "")
 				}

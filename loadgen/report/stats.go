@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
@@ -48,12 +47,10 @@ var metrics = []metric{
 }
 
 // An overhead is one figure of a TLS scenario against its plaintext
-// baseline.
+// baseline, with how the report shows it.
 type overhead struct {
-	scenario, baseline string
-	m                  metric
-	base, this         benchmath.Summary
-	cmp                benchmath.Comparison
+	results.Overhead
+	m metric
 	// pct is the change of the median in percent; NaN when the
 	// baseline's median is 0.
 	pct float64
@@ -65,34 +62,23 @@ type overhead struct {
 
 // significant says whether the Mann-Whitney U test's p is below alpha,
 // 0.05.
-func (o overhead) significant() bool { return o.cmp.P < o.cmp.Alpha }
+func (o overhead) significant() bool { return o.Cmp.P < o.Cmp.Alpha }
 
 // overheads compares every figure of every TLS scenario whose baseline
 // was measured in the run, in the run's order, and returns the
 // statistical warnings, each once.
 func overheads(r *Run) ([]overhead, []string) {
-	by := r.bySample()
-	var out []overhead
-	var warns []string
-	for _, name := range r.Scenarios {
-		bname := by[name][0].Baseline
-		if bname == "" || by[bname] == nil {
-			continue
-		}
-		for _, m := range metrics {
-			old, ok1 := sampleOf(by[bname], m)
-			cur, ok2 := sampleOf(by[name], m)
-			if !ok1 || !ok2 {
-				continue
-			}
-			o := overhead{scenario: name, baseline: bname, m: m,
-				base: benchmath.AssumeNothing.Summary(old, results.Confidence),
-				this: benchmath.AssumeNothing.Summary(cur, results.Confidence),
-				cmp:  benchmath.AssumeNothing.Compare(old, cur)}
-			o.pct, o.lo, o.hi = change(o.base, o.this)
-			out = append(out, o)
-			warns = addWarnings(warns, o.base.Warnings, o.this.Warnings, o.cmp.Warnings)
-		}
+	ms := make([]results.Metric, len(metrics))
+	byUnit := map[string]metric{}
+	for i, m := range metrics {
+		ms[i] = results.Metric{Unit: m.unit, Get: m.get}
+		byUnit[m.unit] = m
+	}
+	all, warns := results.Overheads(r.Samples, ms)
+	out := make([]overhead, len(all))
+	for i, o := range all {
+		out[i] = overhead{Overhead: o, m: byUnit[o.Unit]}
+		out[i].pct, out[i].lo, out[i].hi = change(o.Base, o.This)
 	}
 	return out, warns
 }
@@ -119,37 +105,14 @@ func change(a, b benchmath.Summary) (pct, lo, hi float64) {
 	return
 }
 
-func sampleOf(ss []*runner.Sample, m metric) (*benchmath.Sample, bool) {
-	vals := make([]float64, 0, len(ss))
-	for _, s := range ss {
-		v, ok := m.get(s)
-		if !ok {
-			return nil, false
-		}
-		vals = append(vals, v)
-	}
-	return benchmath.NewSample(vals, &benchmath.DefaultThresholds), true
-}
-
 // median is benchmath's median of the values get returns, and false when
 // a sample lacks the figure.
 func median(ss []*runner.Sample, get func(*runner.Sample) (float64, bool)) (float64, bool) {
-	s, ok := sampleOf(ss, metric{get: get})
+	s, ok := results.SampleOf(ss, get)
 	if !ok || len(s.Values) == 0 {
 		return 0, false
 	}
 	return benchmath.AssumeNothing.Summary(s, results.Confidence).Center, true
-}
-
-func addWarnings(out []string, lists ...[]error) []string {
-	for _, l := range lists {
-		for _, e := range l {
-			if !slices.Contains(out, e.Error()) {
-				out = append(out, e.Error())
-			}
-		}
-	}
-	return out
 }
 
 // value formats a figure with an SI prefix: nanoseconds as seconds.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -283,20 +284,10 @@ func createRun(f *benchFlags, h results.Header) (*results.Writer, error) {
 	base := h.RunID
 	for i := 2; ; i++ {
 		w, err := results.Create(f.results, f.profiles, h)
-		if err == nil || !os.IsExist(unwrapAll(err)) || i > 100 {
+		if err == nil || !errors.Is(err, fs.ErrExist) || i > 100 {
 			return w, err
 		}
 		h.RunID = fmt.Sprintf("%s-%d", base, i)
-	}
-}
-
-func unwrapAll(err error) error {
-	for {
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return err
-		}
-		err = u.Unwrap()
 	}
 }
 

@@ -97,8 +97,10 @@ type Sample struct {
 	ClientCPU control.CPU  `json:"client_cpu"`
 	ServerCPU *control.CPU `json:"server_cpu,omitempty"`
 	// ClientIO and ServerIO are each side's read and write system calls
-	// and bytes during the measurement; nil where unavailable. The
-	// server's include one control request and reply, under 1 KB.
+	// and bytes during the measurement; nil where unavailable. Both
+	// include the control requests made meanwhile, one at the end and
+	// one per Options.Interval for Resources: about 1.5 KB each, some
+	// system calls, against thousands of calls a second.
 	ClientIO *control.IO `json:"client_io,omitempty"`
 	ServerIO *control.IO `json:"server_io,omitempty"`
 	// Memory and goroutines of each side at the end of the measurement.
